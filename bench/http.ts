@@ -1,0 +1,106 @@
+// npm run bench:http — session cost per request over real HTTP. Every variant
+// is its own node:http server process; autocannon drives them from this
+// process, one after another in rotating order, round after round. Not a test.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import autocannon from "autocannon";
+import { fmt, machine } from "./harness.js";
+
+const quick = process.argv.includes("--quick");
+const ROUNDS = quick ? 1 : 5;
+const SECONDS = quick ? 1 : 3;
+const CONNECTIONS = 10;
+
+const VARIANTS = [
+  "bare",
+  "hand-written cookie",
+  "tessera cookie",
+  "remix cookie",
+  "iron-session",
+  "hand-written map",
+  "tessera memory",
+  "tessera/node memory",
+  "remix memory",
+  "express-session",
+] as const;
+type Variant = (typeof VARIANTS)[number];
+
+/** Who each tessera variant is measured against. */
+const KIND: Partial<Record<Variant, { floor: Variant; peers: Variant[] }>> = {
+  "tessera cookie": { floor: "hand-written cookie", peers: ["remix cookie", "iron-session"] },
+  "tessera memory": { floor: "hand-written map", peers: ["remix memory", "express-session"] },
+  "tessera/node memory": { floor: "hand-written map", peers: ["remix memory", "express-session"] },
+};
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  cookie: string;
+}
+
+async function start(variant: Variant): Promise<Server> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", variant], { stdio: ["ignore", "pipe", "inherit"] });
+  const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
+  const url = `http://127.0.0.1:${chunk.toString().trim()}/`;
+  const first = await fetch(url);
+  await first.text();
+  const setCookie = first.headers.getSetCookie()[0];
+  return { child, url, cookie: setCookie ? setCookie.slice(0, setCookie.indexOf(";")) : "" };
+}
+
+function run(server: Server, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds, headers: server.cookie ? { cookie: server.cookie } : {} });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const servers = new Map<Variant, Server>();
+for (const v of VARIANTS) servers.set(v, await start(v));
+try {
+  for (const v of VARIANTS) await run(servers.get(v)!, 1); // warm-up
+  const rps = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+  const p99 = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+  const errors = new Map<Variant, number>(VARIANTS.map((v) => [v, 0]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < VARIANTS.length; i++) {
+      const v = VARIANTS[(i + r) % VARIANTS.length]!;
+      const result = await run(servers.get(v)!, SECONDS);
+      rps.get(v)!.push(result.requests.average);
+      p99.get(v)!.push(result.latency.p99);
+      errors.set(v, errors.get(v)! + result.errors + result.non2xx);
+    }
+  }
+  /** Median of per-round ratios a/b: both measured in the same round. */
+  const ratio = (a: Variant, b: Variant) => median(rps.get(a)!.map((x, i) => x / rps.get(b)![i]!));
+
+  const lines: string[] = [];
+  lines.push("# HTTP: read the session, increment a counter, save (node:http, autocannon, 10 connections)");
+  lines.push(`${new Date().toISOString().slice(0, 10)}, ${machine()}, ${cpus().length} x ${cpus()[0]?.model}; ${ROUNDS} rounds of ${SECONDS} s per variant, interleaved\n`);
+  lines.push("| variant | req/s (median) | min | max | p99 ms | vs bare | vs hand-written | vs best peer |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const v of VARIANTS) {
+    const xs = rps.get(v)!;
+    const kind = KIND[v];
+    const floor = kind ? `${ratio(v, kind.floor).toFixed(2)}x` : "";
+    const peer = kind ? `${Math.min(...kind.peers.map((p) => ratio(v, p))).toFixed(2)}x` : "";
+    lines.push(
+      `| ${v} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${median(p99.get(v)!)} | ${ratio(v, "bare").toFixed(2)}x | ${floor} | ${peer} |`,
+    );
+  }
+  const failed = [...errors].filter(([, n]) => n > 0);
+  if (failed.length) lines.push(`\nerrors or non-2xx: ${failed.map(([v, n]) => `${v} ${n}`).join(", ")}`);
+  lines.push("\nTargets: each tessera variant >= 0.85x its hand-written counterpart and >= 1.5x the best peer of its kind.");
+  const report = lines.join("\n");
+  console.log(report);
+  await mkdir("bench/results", { recursive: true });
+  await writeFile("bench/results/http.md", `${report}\n`);
+  const data = VARIANTS.map((v) => ({ variant: v, median: median(rps.get(v)!), vsBare: ratio(v, "bare"), p99: median(p99.get(v)!) }));
+  await writeFile("bench/results/http.json", JSON.stringify(data, null, 2));
+} finally {
+  for (const s of servers.values()) s.child.kill();
+}

@@ -1,0 +1,117 @@
+// The tessera demo: `npm start`. Plain server-rendered HTML on node:http and
+// tessera/node. Storage from the environment (see storage.js); data under
+// DATA_DIR (default .data/ in the project).
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { session } from "../../dist/node.js";
+import { dashboardPage, sessionsPage, signInPage } from "./pages.js";
+import { createStorage } from "./storage.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const dataDir = process.env.DATA_DIR ?? join(root, ".data");
+const { kind, storage } = await createStorage(dataDir);
+const withSession = session(storage);
+
+/** A short label for the sessions list ("Chrome on Linux"). */
+function agentOf(ua = "") {
+  const browser = /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Firefox\//.test(ua) ? "Firefox" : /Safari\//.test(ua) ? "Safari" : "A client";
+  const os = /Windows/.test(ua) ? "Windows" : /Mac OS/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+async function form(req) {
+  let body = "";
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) break;
+  }
+  return new URLSearchParams(body);
+}
+
+function send(res, html, status = 200) {
+  // Private pages are never cached: after sign-out, Back shows nothing private.
+  res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(html);
+}
+
+function redirect(res, location) {
+  res.writeHead(303, { Location: location, "Cache-Control": "no-store" });
+  res.end();
+}
+
+async function handle(req, res) {
+  const s = req.session;
+  const user = s.get("userId");
+  const url = new URL(req.url, "http://localhost");
+  const route = `${req.method} ${url.pathname}`;
+  switch (route) {
+    case "GET /":
+      return user ? redirect(res, "/dashboard") : send(res, signInPage({ store: kind, notice: s.get("notice"), error: s.get("error") }));
+    case "POST /signin": {
+      const name = (await form(req)).get("name")?.trim() ?? "";
+      if (!name || name.length > 40) {
+        s.flash("error", "Please enter a name of 1 to 40 characters.");
+        return redirect(res, "/");
+      }
+      // A new id at sign-in (no fixation), and nothing from before it kept.
+      s.regenerateId({ keep: [] });
+      s.set("userId", name);
+      s.set("agent", agentOf(req.headers["user-agent"]));
+      s.set("count", 0);
+      s.flash("notice", `Welcome, ${name}!`);
+      return redirect(res, "/dashboard");
+    }
+    case "GET /dashboard": {
+      if (!user) return redirect(res, "/");
+      const count = Number(s.get("count") ?? 0) + 1;
+      s.set("count", count);
+      return send(res, dashboardPage({ store: kind, user, count, notice: s.get("notice"), createdAt: s.createdAt }));
+    }
+    case "GET /sessions": {
+      if (!user) return redirect(res, "/");
+      const available = typeof storage.listSessions === "function";
+      const sessions = available ? await storage.listSessions(user, { current: s }) : [];
+      return send(res, sessionsPage({ store: kind, user, sessions, notice: s.get("notice"), available }));
+    }
+    case "POST /sessions/revoke": {
+      if (!user) return redirect(res, "/");
+      const handle = (await form(req)).get("handle") ?? "";
+      const done = await storage.destroyUserSession(user, handle);
+      s.flash("notice", done ? "That session is signed out." : "That session had already ended.");
+      return redirect(res, "/sessions");
+    }
+    case "POST /sessions/revoke-others": {
+      if (!user) return redirect(res, "/");
+      const n = await storage.destroyAllSessions(user, { except: s });
+      s.flash("notice", `${n} other session${n === 1 ? "" : "s"} signed out.`);
+      return redirect(res, "/sessions");
+    }
+    case "POST /signout":
+      // The signed-in session dies (its id is deleted); a fresh one carries the message.
+      s.regenerateId({ keep: [] });
+      s.flash("notice", "You are signed out.");
+      return redirect(res, "/");
+    default:
+      return send(res, "<!doctype html><title>Not found</title><p>Not found. <a href=\"/\">Home</a></p>", 404);
+  }
+}
+
+const server = createServer((req, res) =>
+  withSession(req, res, (error) => {
+    if (error) {
+      res.writeHead(error.status ?? 500, { "Content-Type": "text/plain" });
+      return res.end(error.status === 503 ? "The session store is unavailable. Try again shortly.\n" : "Internal error\n");
+    }
+    handle(req, res).catch((e) => {
+      console.error(e);
+      if (!res.headersSent) send(res, "<!doctype html><p>Something went wrong.</p>", e?.name === "SessionStoreError" ? 503 : 500);
+    });
+  }),
+);
+
+const port = Number(process.env.PORT ?? 3000);
+server.listen(port, "127.0.0.1", () => {
+  console.log(`tessera demo (${kind} sessions): http://127.0.0.1:${server.address().port}/`);
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.close(() => process.exit(0)));

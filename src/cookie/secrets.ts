@@ -1,0 +1,105 @@
+import { SessionConfigError } from "../errors.js";
+import { cryptoBackend } from "../crypto/backend.js";
+
+/**
+ * Secrets that appear in tutorials, READMEs and `.env.example` files. A secret
+ * that contains one of them (ignoring case and punctuation) was copied, not
+ * generated (Superset CVE-2023-27524; Rails refuses "secret" and "password").
+ */
+const PLACEHOLDERS = [
+  "keyboardcat",
+  "changeme",
+  "changethis",
+  "replaceme",
+  "yoursecret",
+  "mysecret",
+  "secretkey",
+  "supersecret",
+  "placeholder",
+  "example",
+  "sessionsecret",
+  "s3cr3t",
+  "password",
+  "notasecret",
+  "todo",
+];
+
+/** How to make a secret, quoted in error messages. */
+const GENERATE = "`npx tessera secret`";
+
+/** The minimum length in bytes (express-session, @fastify/secure-session, iron-session). */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Checks `secrets` as given by the user and returns them. Every failure is a
+ * `SessionConfigError` that says which entry is wrong and what to do instead.
+ */
+export function validateSecrets(secrets: unknown, option = "secrets"): string[] {
+  if (!Array.isArray(secrets)) {
+    throw new SessionConfigError(`option ${option} must be an array of strings, newest first; got ${typeof secrets}`);
+  }
+  secrets.forEach((secret, i) => validateSecret(secret, `${option}[${i}]`));
+  return secrets as string[];
+}
+
+function validateSecret(secret: unknown, where: string): void {
+  if (secret === null || secret === undefined || secret === "") {
+    // An empty entry used to mean "also accept unsigned cookies" in some libraries
+    // (Elysia #1861): anyone could then forge a session.
+    throw new SessionConfigError(`${where} is ${secret === "" ? "empty" : String(secret)}: remove it; every secret must be a real key`);
+  }
+  if (typeof secret !== "string") {
+    throw new SessionConfigError(`${where} must be a string, got ${typeof secret}`);
+  }
+  const bytes = new TextEncoder().encode(secret).length;
+  if (bytes < MIN_SECRET_BYTES) {
+    throw new SessionConfigError(
+      `${where} is ${bytes} bytes; secrets need at least ${MIN_SECRET_BYTES}: generate one with ${GENERATE}`,
+    );
+  }
+  const folded = secret.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const placeholder = PLACEHOLDERS.find((p) => folded.includes(p));
+  if (placeholder) {
+    throw new SessionConfigError(
+      `${where} looks like a placeholder (it contains "${placeholder}"): generate a real one with ${GENERATE}`,
+    );
+  }
+  if (new Set(secret).size < 8) {
+    throw new SessionConfigError(
+      `${where} uses fewer than 8 distinct characters, too little entropy: generate one with ${GENERATE}`,
+    );
+  }
+}
+
+let ephemeral: string | undefined;
+
+/** True when NODE_ENV says production (read lazily: edge runtimes have no process). */
+export function isProduction(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NODE_ENV === "production";
+}
+
+/**
+ * The secrets a storage runs with. Without any, a development process gets one
+ * random secret (shared by every storage in it) and a single warning; in
+ * production that is a configuration error, because every restart would log
+ * everyone out and every server of a fleet would reject the others' cookies.
+ */
+export function secretsOrEphemeral(secrets: unknown, warn: (message: string) => void = console.warn): string[] {
+  if (secrets !== undefined && !(Array.isArray(secrets) && secrets.length === 0)) {
+    return validateSecrets(secrets, "cookie.secrets");
+  }
+  if (isProduction()) {
+    throw new SessionConfigError(
+      `cookie.secrets is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
+    );
+  }
+  if (ephemeral === undefined) {
+    ephemeral = cryptoBackend().toBase64Url(cryptoBackend().random(32));
+    warn(
+      "tessera: no cookie.secrets given, using a random secret for this process only; sessions will not survive a restart. " +
+        `Set secrets before production (generate one with ${GENERATE}).`,
+    );
+  }
+  return [ephemeral];
+}

@@ -1,0 +1,43 @@
+/**
+ * The typed errors tessera throws. Each message says what to change.
+ *
+ * Bad input from the network is never an error: a tampered, expired or garbage
+ * cookie is a fresh empty session. These errors are for the programmer (bad
+ * options, a session too large for a cookie) and for the operator (a store
+ * that cannot be reached).
+ */
+
+/** A storage or cookie option is invalid. Thrown when the storage is created. */
+export class SessionConfigError extends TypeError {
+  override name = "SessionConfigError";
+}
+
+/**
+ * A `Set-Cookie` header would exceed 4096 bytes, which browsers drop silently
+ * (RFC 6265bis, "Cookie Lifetime Limits"). Keep less in the session, or move
+ * to an id-based storage.
+ */
+export class CookieTooLargeError extends RangeError {
+  override name = "CookieTooLargeError";
+  constructor(
+    readonly cookieName: string,
+    readonly size: number,
+    readonly limit = 4096,
+  ) {
+    super(
+      `cookie "${cookieName}" would be ${size} bytes, over the ${limit}-byte limit browsers keep: ` +
+        "store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)",
+    );
+  }
+}
+
+/**
+ * A session store failed (unreachable, timed out, refused). The request must
+ * not go on as an anonymous session: integrations answer 503.
+ */
+export class SessionStoreError extends Error {
+  override name = "SessionStoreError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

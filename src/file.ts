@@ -1,0 +1,27 @@
+// `tessera/file`: sessions on disk (Node only).
+import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
+import type { SessionData } from "./session.js";
+import type { StorageOptions } from "./storage.js";
+import { FileStore, type FileStoreOptions } from "./stores/file.js";
+
+export { FileStore, type FileStoreOptions } from "./stores/file.js";
+
+export interface FileSessionStorageOptions extends StorageOptions, FileStoreOptions {
+  /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
+  userKey?: string;
+}
+
+/**
+ * Sessions as one JSON file each under `dir`: atomic writes, mode 0600, safe
+ * for several processes sharing the directory.
+ *
+ * ```ts
+ * import { createFileSessionStorage } from "tessera/file";
+ * const storage = createFileSessionStorage({ dir: "./sessions", cookie: { secrets: [process.env.SESSION_SECRET!] } });
+ * ```
+ */
+export function createFileSessionStorage<Data = SessionData, FlashData = Data>(
+  options: FileSessionStorageOptions,
+): IdSessionStorage<Data, FlashData> {
+  return createSessionStorage<Data, FlashData>({ ...options, store: new FileStore(options) });
+}

@@ -1,0 +1,368 @@
+import { checkMaxAge } from "./cookie/attributes.js";
+import type { SealedCookie } from "./cookie/cookie.js";
+import type { CookieInput } from "./cookie/header.js";
+import { cryptoBackend } from "./crypto/backend.js";
+import { SessionStoreError } from "./errors.js";
+import { emit, type SessionEventListener } from "./events.js";
+import { Session, flashKey, unflashKey, type SessionData } from "./session.js";
+import { createTransport, type Transport } from "./transport.js";
+import { sessionCookie, type CommitOptions, type SessionStorage, type StorageOptions } from "./storage.js";
+import { fromStrategy, isStrategy, type SessionIdStorageStrategy } from "./stores/strategy.js";
+import type { SessionPatch, SessionRecord, SessionStore } from "./stores/store.js";
+import { expiryOf, resolveTimeouts, secondsUntil, type Timeouts } from "./time.js";
+
+export interface IdSessionStorageOptions extends StorageOptions {
+  /**
+   * Where the data lives: a `SessionStore`, or a Remix-style strategy
+   * `{ createData, readData, updateData, deleteData }`.
+   */
+  store: SessionStore | SessionIdStorageStrategy;
+  /**
+   * The session key that holds the user id. With it, `listSessions(userId)` and
+   * `destroyAllSessions(userId)` ("log out everywhere else") work.
+   */
+  userKey?: string;
+}
+
+/** One session of a user, as `listSessions` shows it: never its id or its store key. */
+export interface SessionInfo {
+  /** An opaque handle for `destroyUserSession`; it cannot be used as a session. */
+  handle: string;
+  /** True for the session passed as `current`. */
+  current: boolean;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  /** The stored values (flash values left out). */
+  data: Record<string, unknown>;
+}
+
+/** A storage whose cookie carries only a signed id; the data lives in a store. */
+export interface IdSessionStorage<Data = SessionData, FlashData = Data> extends SessionStorage<Data, FlashData> {
+  /** The live sessions of `userId` (needs `userKey`). */
+  listSessions(userId: string, options?: { current?: Session<Data, FlashData> }): Promise<SessionInfo[]>;
+  /** Ends every session of `userId` but `except`; returns how many ended. */
+  destroyAllSessions(userId: string, options?: { except?: Session<Data, FlashData> }): Promise<number>;
+  /** Ends one session of `userId`, named by the handle `listSessions` gave. */
+  destroyUserSession(userId: string, handle: string): Promise<boolean>;
+  /** Deletes expired sessions from the store, when it supports it; returns how many. */
+  purge(): Promise<number>;
+}
+
+/** 24 random bytes: 192 bits from the CSPRNG, 32 base64url characters. */
+const ID_BYTES = 24;
+/** Exactly what `newId` makes; anything else never reaches a store (SECURITY B4). */
+const ID_SHAPE = /^[A-Za-z0-9_-]{32}$/;
+
+function storeError(what: string, error: unknown): SessionStoreError {
+  if (error instanceof SessionStoreError) return error;
+  return new SessionStoreError(`session store ${what} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * Separates stored flash values (`__flash_<key>__`) from ordinary ones. Most
+ * records hold none, and then the parsed object is used as it is: copying it
+ * key by key cost more than the store read (measured with bench/stores.ts).
+ */
+function splitFlash(stored: Record<string, unknown>): { data: Record<string, unknown>; flash: Record<string, unknown> | null } {
+  const keys = Object.keys(stored);
+  if (!keys.some((k) => unflashKey(k) !== undefined)) return { data: stored, flash: null };
+  const data: Record<string, unknown> = Object.create(null);
+  const flash: Record<string, unknown> = Object.create(null);
+  for (const k of keys) {
+    const f = unflashKey(k);
+    if (f === undefined) data[k] = stored[k];
+    else flash[f] = stored[k];
+  }
+  return { data, flash };
+}
+
+export function newId(): string {
+  const backend = cryptoBackend();
+  return backend.toBase64Url(backend.random(ID_BYTES));
+}
+
+/**
+ * Sessions whose cookie carries only a signed id, with the data in `store`.
+ *
+ * ```ts
+ * const storage = createSessionStorage({ store: myStore, cookie: { secrets: [process.env.SESSION_SECRET!] } });
+ * ```
+ */
+export function createSessionStorage<Data = SessionData, FlashData = Data>(
+  options: IdSessionStorageOptions,
+): IdSessionStorage<Data, FlashData> {
+  return new IdStorage<Data, FlashData>(options);
+}
+
+class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
+  readonly cookie: SealedCookie;
+  readonly transport: Transport;
+  private readonly store: SessionStore;
+  private readonly t: Timeouts;
+  private readonly userKey: string | undefined;
+  private readonly onEvent: SessionEventListener | undefined;
+
+  constructor(options: IdSessionStorageOptions) {
+    this.t = resolveTimeouts(options);
+    this.cookie = sessionCookie(options.cookie, false, this.t.now);
+    this.transport = createTransport(options.transport, this.cookie);
+    this.store = isStrategy(options.store) ? fromStrategy(options.store) : options.store;
+    this.userKey = options.userKey;
+    this.onEvent = options.onEvent;
+  }
+
+  /** The store key of an id: its SHA-256, so the store never holds a usable token (SECURITY B1). */
+  private async keyOf(id: string): Promise<string> {
+    const key = cryptoBackend().sha256(id);
+    return key instanceof Promise ? await key : key;
+  }
+
+  /** Runs a store call, turning any failure into a `SessionStoreError` (never an anonymous session). */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw storeError(what, error);
+    }
+  }
+
+  private fresh(now: number): Session<Data, FlashData> {
+    return new Session<Data, FlashData>({ id: newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId });
+  }
+
+  async read(input: CookieInput): Promise<Session<Data, FlashData>> {
+    const now = this.t.now();
+    const raw = this.transport.token(input);
+    let opened = this.cookie.openValue(raw);
+    if (opened instanceof Promise) opened = await opened;
+    // Only an authentic value of exactly our id's shape goes further (SECURITY B4).
+    const id = opened && opened.json.length === 34 ? opened.json.slice(1, -1) : "";
+    if (!opened || !ID_SHAPE.test(id) || opened.json !== `"${id}"`) {
+      if (raw) await emit(this.onEvent, this.cookie.name, raw, "rejected", "tampered");
+      return this.fresh(now);
+    }
+    let key = cryptoBackend().sha256(id);
+    if (key instanceof Promise) key = await key;
+    let record: SessionRecord | null;
+    try {
+      record = await this.store.get(key, now);
+    } catch (error) {
+      throw storeError("read", error);
+    }
+    // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
+    if (!record || record.expiresAt <= now) {
+      await emit(this.onEvent, this.cookie.name, id, "rejected", "unknown");
+      return this.fresh(now);
+    }
+    const { data, flash } = splitFlash(record.data);
+    const session = new Session<Data, FlashData>({ id, data, flash, isNew: false, createdAt: record.createdAt, expiresAt: record.expiresAt, newId });
+    session._lastSeenAt = record.lastSeenAt;
+    // A cookie signed with an older secret is re-issued under the current one (the id stays).
+    session._stale = opened.stale;
+    return session;
+  }
+
+  private userOf(data: Record<string, unknown>): string | null {
+    if (this.userKey === undefined || !Object.hasOwn(data, this.userKey)) return null;
+    const user = data[this.userKey];
+    return typeof user === "string" || typeof user === "number" ? String(user) : null;
+  }
+
+  /** The full record of a session (for creation). */
+  private recordOf(session: Session<Data, FlashData>, now: number): SessionRecord {
+    const data: Record<string, unknown> = { ...session._data };
+    if (session._flashOut) for (const k of Object.keys(session._flashOut)) data[flashKey(k)] = session._flashOut[k];
+    const createdAt = session._createdAt;
+    return {
+      data,
+      createdAt,
+      lastSeenAt: now,
+      expiresAt: expiryOf(this.t, createdAt, now),
+      userId: this.userOf(session._data) ?? undefined,
+    };
+  }
+
+  /** Only what this request changed: concurrent requests that change other keys both survive. */
+  private patchOf(session: Session<Data, FlashData>, now: number): SessionPatch {
+    const patch: SessionPatch = {
+      clear: session._cleared,
+      set: {},
+      unset: [],
+      lastSeenAt: now,
+      expiresAt: expiryOf(this.t, session._createdAt, now),
+    };
+    const put = (k: string, v: unknown) => {
+      if (k === "__proto__") Object.defineProperty(patch.set, k, { value: v, writable: true, enumerable: true, configurable: true });
+      else patch.set[k] = v;
+    };
+    if (session._cleared) {
+      for (const k of Object.keys(session._data)) put(k, session._data[k]);
+    } else if (session._changes) {
+      for (const [k, v] of session._changes) {
+        if (v === undefined) patch.unset.push(k);
+        else put(k, v);
+      }
+    }
+    const out = session._flashOut;
+    if (session._flashIn) {
+      // Consume last request's flash values, unless this request flashed the same key again.
+      for (const k of Object.keys(session._flashIn)) if (!out || !Object.hasOwn(out, k)) patch.unset.push(flashKey(k));
+    }
+    if (out) for (const k of Object.keys(out)) put(flashKey(k), out[k]);
+    if (this.userKey !== undefined && (session._cleared || session._changes?.has(this.userKey))) {
+      patch.userId = this.userOf(session._data);
+    }
+    return patch;
+  }
+
+  private setCookie(session: Session<Data, FlashData>, expiresAt: number, now: number, maxAge = this.cookie.attributes.maxAge) {
+    const value = this.cookie.sealValue(JSON.stringify(session.id));
+    const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now));
+    return value instanceof Promise ? value.then((v) => this.transport.issue(v, cap)) : this.transport.issue(value, cap);
+  }
+
+  async save(session: Session<Data, FlashData>): Promise<string | null> {
+    return this.persist(session, false);
+  }
+
+  private async persist(session: Session<Data, FlashData>, always: boolean, maxAge?: number): Promise<string | null> {
+    const now = this.t.now();
+    if (session.destroyed) {
+      await this.remove(session);
+      return this.transport.clear();
+    }
+    if (session._previousId !== undefined) {
+      // regenerateId(): the old record dies with this save (SECURITY C1). Both writes
+      // go out together, so a network store spends one round trip on them.
+      const oldKey = await this.keyOf(session._previousId);
+      session._previousId = undefined;
+      const [, header] = await Promise.all([this.call("delete", () => this.store.delete(oldKey)), this.create(session, now, maxAge)]);
+      await emit(this.onEvent, this.cookie.name, session.id, "regenerated");
+      return header;
+    }
+    if (session.isNew && !session._created) {
+      // An untouched new session is never written (SECURITY B5).
+      if (!session.dirty && !always) return null;
+      const header = await this.create(session, now, maxAge);
+      await emit(this.onEvent, this.cookie.name, session.id, "created");
+      return header;
+    }
+    const key = await this.keyOf(session.id);
+    const lastSeen = session._lastSeenAt ?? now;
+    const touchDue = now - lastSeen >= this.t.touch;
+    let alive = true;
+    if (session.dirty) {
+      const patch = this.patchOf(session, now);
+      alive = await this.call("update", () => this.store.update(key, patch, now));
+      if (alive) this.settle(session, patch.lastSeenAt, patch.expiresAt);
+    } else if (touchDue) {
+      const expiresAt = expiryOf(this.t, session._createdAt, now);
+      alive = await this.call("touch", () => this.store.touch(key, now, expiresAt, now));
+      if (alive) this.settle(session, now, expiresAt);
+    }
+    if (!alive) {
+      // Destroyed by another request meanwhile: never resurrect it (SECURITY E2).
+      session.destroy();
+      return this.transport.clear();
+    }
+    const resend = always || session._stale || (touchDue && this.cookie.attributes.maxAge !== undefined);
+    return resend ? this.setCookie(session, session._expiresAt ?? now, now, maxAge) : null;
+  }
+
+  private async create(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
+    const record = this.recordOf(session, now);
+    const key = await this.keyOf(session.id);
+    await this.call("create", () => this.store.create(key, record));
+    session._created = true;
+    this.settle(session, now, record.expiresAt);
+    return this.setCookie(session, record.expiresAt, now, maxAge);
+  }
+
+  /** After a write the session starts over: its changes are stored. */
+  private settle(session: Session<Data, FlashData>, lastSeenAt: number, expiresAt: number): void {
+    session._lastSeenAt = lastSeenAt;
+    session._expiresAt = expiresAt;
+  }
+
+  private async remove(session: Session<Data, FlashData>): Promise<void> {
+    // A new session that was never written has nothing to delete.
+    const ids = [session.isNew && !session._created ? undefined : session.id, session._previousId].filter(
+      (x): x is string => x !== undefined,
+    );
+    for (const id of ids) {
+      const key = await this.keyOf(id);
+      await this.call("delete", () => this.store.delete(key));
+      await emit(this.onEvent, this.cookie.name, id, "destroyed");
+    }
+  }
+
+  getSession(cookieHeader?: string | null): Promise<Session<Data, FlashData>> {
+    return this.read(cookieHeader);
+  }
+
+  async commitSession(session: Session<Data, FlashData>, options: CommitOptions = {}): Promise<string> {
+    return (await this.persist(session, true, checkMaxAge(options.maxAge) ?? this.cookie.attributes.maxAge))!;
+  }
+
+  async destroySession(session: Session<Data, FlashData>): Promise<string> {
+    session.destroy();
+    await this.remove(session);
+    return this.transport.clear();
+  }
+
+  private requireUsers(what: string): Required<Pick<SessionStore, "listByUser" | "deleteByUser">> {
+    if (this.userKey === undefined) {
+      throw new SessionStoreError(`${what} needs the userKey option: the session key that holds the user id`);
+    }
+    const { listByUser, deleteByUser } = this.store;
+    if (!listByUser || !deleteByUser) throw new SessionStoreError(`${what}: this store keeps no user index`);
+    return { listByUser: listByUser.bind(this.store), deleteByUser: deleteByUser.bind(this.store) };
+  }
+
+  private async handleOf(key: string): Promise<string> {
+    const h = cryptoBackend().sha256(`handle:${key}`);
+    return (h instanceof Promise ? await h : h).slice(0, 22);
+  }
+
+  async listSessions(userId: string, options: { current?: Session<Data, FlashData> } = {}): Promise<SessionInfo[]> {
+    const { listByUser } = this.requireUsers("listSessions");
+    const now = this.t.now();
+    const rows = await this.call("listByUser", () => listByUser(String(userId), now));
+    const currentKey = options.current && !options.current.isNew ? await this.keyOf(options.current.id) : undefined;
+    const infos = await Promise.all(
+      rows.map(async ({ key, record }) => ({
+        handle: await this.handleOf(key),
+        current: key === currentKey,
+        createdAt: new Date(record.createdAt),
+        lastSeenAt: new Date(record.lastSeenAt),
+        expiresAt: new Date(record.expiresAt),
+        data: Object.fromEntries(Object.entries(record.data).filter(([k]) => unflashKey(k) === undefined)),
+      })),
+    );
+    return infos.sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+  }
+
+  async destroyAllSessions(userId: string, options: { except?: Session<Data, FlashData> } = {}): Promise<number> {
+    const { deleteByUser } = this.requireUsers("destroyAllSessions");
+    const except = options.except && !options.except.isNew ? await this.keyOf(options.except.id) : undefined;
+    return this.call("deleteByUser", () => deleteByUser(String(userId), except, this.t.now()));
+  }
+
+  async destroyUserSession(userId: string, handle: string): Promise<boolean> {
+    const { listByUser } = this.requireUsers("destroyUserSession");
+    const rows = await this.call("listByUser", () => listByUser(String(userId), this.t.now()));
+    for (const { key } of rows) {
+      if ((await this.handleOf(key)) === handle) {
+        await this.call("delete", () => this.store.delete(key));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async purge(): Promise<number> {
+    const purge = this.store.purge?.bind(this.store);
+    return purge ? this.call("purge", () => purge(this.t.now())) : 0;
+  }
+}

@@ -1,0 +1,14 @@
+export { createCookie, type Cookie, type CookieOptions, type SerializeOptions } from "./cookie/cookie.js";
+export type { CookieAttributes } from "./cookie/attributes.js";
+export type { CookieInput } from "./cookie/header.js";
+export { createCookieSessionStorage, type CookieSessionStorageOptions } from "./cookie-storage.js";
+export { createSessionStorage, type IdSessionStorage, type IdSessionStorageOptions, type SessionInfo } from "./id-storage.js";
+export { createMemorySessionStorage, type MemorySessionStorageOptions } from "./memory-storage.js";
+export { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
+export type { SessionStore, SessionRecord, SessionPatch } from "./stores/store.js";
+export type { SessionIdStorageStrategy } from "./stores/strategy.js";
+export { Session, type SessionData } from "./session.js";
+export type { SessionStorage, StorageOptions, SessionCookieOptions, CommitOptions } from "./storage.js";
+export type { TimeoutOptions } from "./time.js";
+export type { SessionEvent, SessionEventListener } from "./events.js";
+export { CookieTooLargeError, SessionConfigError, SessionStoreError } from "./errors.js";

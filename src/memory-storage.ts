@@ -1,0 +1,24 @@
+import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
+import type { SessionData } from "./session.js";
+import type { StorageOptions } from "./storage.js";
+import { MemoryStore, type MemoryStoreOptions } from "./stores/memory.js";
+
+export interface MemorySessionStorageOptions extends StorageOptions, MemoryStoreOptions {
+  /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
+  userKey?: string;
+}
+
+/**
+ * Sessions in process memory: bounded by `maxSessions` (least recently used
+ * evicted first), expired entries swept without a timer per session. Right for
+ * one process; use Redis or PostgreSQL when several servers share sessions.
+ *
+ * ```ts
+ * const storage = createMemorySessionStorage({ cookie: { secrets: [process.env.SESSION_SECRET!] } });
+ * ```
+ */
+export function createMemorySessionStorage<Data = SessionData, FlashData = Data>(
+  options: MemorySessionStorageOptions = {},
+): IdSessionStorage<Data, FlashData> {
+  return createSessionStorage<Data, FlashData>({ ...options, store: new MemoryStore(options) });
+}

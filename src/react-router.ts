@@ -1,0 +1,12 @@
+// `tessera/react-router`: a drop-in for the session API of react-router 7,
+// @react-router/node and @remix-run/node 2, byte-compatible with their cookies.
+export { createCookie, isCookie, type Cookie, type CookieOptions, type CookieParseOptions, type CookieSerializeOptionsRR as CookieSerializeOptions } from "./integrations/react-router/cookie.js";
+export { createSession, isSession, type Session, type SessionData, type FlashSessionData } from "./integrations/react-router/session.js";
+export {
+  createSessionStorage,
+  createCookieSessionStorage,
+  createMemorySessionStorage,
+  type SessionStorage,
+  type SessionIdStorageStrategy,
+} from "./integrations/react-router/storage.js";
+export { createFileSessionStorage } from "./integrations/react-router/file.js";

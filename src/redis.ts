@@ -1,0 +1,26 @@
+// `tessera/redis`: sessions in Redis through your own node-redis or ioredis client (Node only).
+import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
+import type { SessionData } from "./session.js";
+import type { StorageOptions } from "./storage.js";
+import { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
+
+export { RedisStore, type RedisStoreOptions, type RedisClientLike } from "./stores/redis.js";
+
+export interface RedisSessionStorageOptions extends StorageOptions, RedisStoreOptions {
+  /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
+  userKey?: string;
+}
+
+/**
+ * ```ts
+ * import { createClient } from "redis";
+ * import { createRedisSessionStorage } from "tessera/redis";
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const storage = createRedisSessionStorage({ client, cookie: { secrets: [process.env.SESSION_SECRET!] } });
+ * ```
+ */
+export function createRedisSessionStorage<Data = SessionData, FlashData = Data>(
+  options: RedisSessionStorageOptions,
+): IdSessionStorage<Data, FlashData> {
+  return createSessionStorage<Data, FlashData>({ ...options, store: new RedisStore(options) });
+}

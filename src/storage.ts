@@ -1,0 +1,84 @@
+import { SealedCookie, type Cookie, type CookieOptions } from "./cookie/cookie.js";
+import type { CookieInput } from "./cookie/header.js";
+import { secretsOrEphemeral } from "./cookie/secrets.js";
+import type { Session, SessionData } from "./session.js";
+import type { SessionEventListener } from "./events.js";
+import type { Transport, TransportOption } from "./transport.js";
+import type { TimeoutOptions } from "./time.js";
+
+/** The session cookie's options: those of `createCookie`, plus its name. */
+export interface SessionCookieOptions extends CookieOptions {
+  /**
+   * Default `__Host-session` (Secure, Path=/, no Domain: the browser then refuses
+   * the same name from a subdomain, which stops cookie tossing), or `session`
+   * when those attributes are changed.
+   */
+  name?: string;
+}
+
+/** Options every storage takes. */
+export interface StorageOptions extends TimeoutOptions {
+  /** The session cookie. Its `secrets` are required in production. */
+  cookie?: SessionCookieOptions;
+  /**
+   * Called for security events: sessions created, regenerated, destroyed, and
+   * presented sessions refused (tampered, expired, unknown). Off by default, so
+   * an attacker cannot flood the logs; wire it to your logger.
+   */
+  onEvent?: SessionEventListener;
+  /**
+   * Where the token travels: `"cookie"` (default), or `{ header: "x-session-token" }`
+   * / `{ header: "authorization" }` (Bearer) for non-browser clients. In header
+   * mode `save` returns the token for that response header, and "" when the
+   * session ended.
+   */
+  transport?: TransportOption;
+}
+
+/** Overrides for one `commitSession` call. */
+export interface CommitOptions {
+  /** Max-Age for this cookie, capped at the session's own expiry. */
+  maxAge?: number;
+}
+
+/**
+ * What every storage offers: `read` and `save` for code that handles the
+ * headers itself, and the Remix-style `getSession` / `commitSession` /
+ * `destroySession` aliases.
+ */
+export interface SessionStorage<Data = SessionData, FlashData = Data> {
+  /** The session cookie (its name, attributes and sealing apply in header mode too). */
+  readonly cookie: Cookie;
+  /** Where the token travels; integrations put `save`'s value in `transport.responseHeader`. */
+  readonly transport: Transport;
+  /**
+   * The session of `input`. A missing, tampered, expired or unknown session is
+   * a fresh empty one (`isNew`), never an error; a store that fails rejects with
+   * `SessionStoreError`.
+   */
+  read(input: CookieInput): Promise<Session<Data, FlashData>>;
+  /**
+   * Persists the session and returns the `Set-Cookie` value to send, or null
+   * when nothing needs sending (unchanged, and no touch due).
+   */
+  save(session: Session<Data, FlashData>): Promise<string | null>;
+  /** Alias of `read` for a `Cookie` header value. */
+  getSession(cookieHeader?: string | null): Promise<Session<Data, FlashData>>;
+  /** Persists the session and always returns a `Set-Cookie` value. */
+  commitSession(session: Session<Data, FlashData>, options?: CommitOptions): Promise<string>;
+  /** Ends the session and returns the `Set-Cookie` value that expires the cookie. */
+  destroySession(session: Session<Data, FlashData>): Promise<string>;
+}
+
+/** The session cookie of a storage: secrets checked (or the development secret), name defaulted. */
+export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefault: boolean, now: () => number): SealedCookie {
+  const { name, ...rest } = options;
+  const secrets = secretsOrEphemeral(options.secrets);
+  const hostOnly = (rest.secure ?? true) && rest.domain === undefined && (rest.path ?? "/") === "/";
+  return new SealedCookie(
+    name ?? (hostOnly ? "__Host-session" : "session"),
+    { ...rest, encrypt: rest.encrypt ?? encryptByDefault },
+    secrets,
+    now,
+  );
+}

@@ -1,0 +1,23 @@
+import { SessionStoreError } from "../errors.js";
+
+/**
+ * `work`, or a `SessionStoreError` after `ms`: a server that stopped answering
+ * must fail the request in bounded time, not hang it. Any other failure is
+ * wrapped too, named after `server`.
+ */
+export async function bounded<T>(server: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SessionStoreError(`${server}: no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } catch (error) {
+    if (error instanceof SessionStoreError) throw error;
+    throw new SessionStoreError(`${server}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}

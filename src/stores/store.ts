@@ -1,0 +1,78 @@
+/**
+ * The contract every server-side store implements. A store knows nothing of
+ * cookies, ids or HTTP: it is handed keys (the SHA-256 of a session id, so a
+ * leaked store gives no usable session) and records, and must apply each
+ * request's changes atomically per key.
+ *
+ * Every method that takes `now` must treat a record whose `expiresAt <= now` as
+ * absent, whether or not it has been cleaned up yet.
+ */
+export interface SessionStore {
+  /** The live record under `key`, or null. */
+  get(key: string, now: number): Promise<SessionRecord | null>;
+  /** Stores a new record. Keys are 256-bit hashes of fresh random ids: they never collide. */
+  create(key: string, record: SessionRecord): Promise<void>;
+  /**
+   * Applies one request's changes in a single atomic step: only the keys in
+   * `patch` change, so two requests that set different keys both survive.
+   * Returns false, and writes nothing, when no live record exists: a session
+   * destroyed by another request is never brought back.
+   */
+  update(key: string, patch: SessionPatch, now: number): Promise<boolean>;
+  /** Refreshes expiry without rewriting data. False when no live record exists. */
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean>;
+  /** Deletes the record (and its place in the user index). Deleting nothing is not an error. */
+  delete(key: string): Promise<void>;
+  /** The live sessions of `userId`; members that expired are dropped from the index. */
+  listByUser?(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>>;
+  /** Deletes every session of `userId` except `exceptKey`; returns how many were deleted. */
+  deleteByUser?(userId: string, exceptKey: string | undefined, now: number): Promise<number>;
+  /** Deletes expired records; returns how many. */
+  purge?(now: number): Promise<number>;
+}
+
+/** A stored session. Times are milliseconds since the epoch. */
+export interface SessionRecord {
+  /** Values; flash values sit under `__flash_<key>__` keys, as react-router stores them. */
+  data: Record<string, unknown>;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The earlier of the idle and absolute deadlines. */
+  expiresAt: number;
+  /** The owner, when the storage has a `userKey`. */
+  userId?: string | undefined;
+}
+
+/** One request's changes to a stored session. */
+export interface SessionPatch {
+  /** Drop every stored value first (`clear()`, or `regenerateId({ keep })`). */
+  clear: boolean;
+  /** Keys to store. */
+  set: Record<string, unknown>;
+  /** Keys to remove. */
+  unset: string[];
+  lastSeenAt: number;
+  expiresAt: number;
+  /** The new owner; null removes it; undefined leaves it as it is. */
+  userId?: string | null;
+}
+
+/** Applies `patch` to a copy of `data` (for stores that update in process). */
+export function applyPatch(data: Record<string, unknown>, patch: SessionPatch): Record<string, unknown> {
+  const next: Record<string, unknown> = patch.clear ? {} : { ...data };
+  for (const key of patch.unset) delete next[key];
+  for (const key of Object.keys(patch.set)) {
+    // "__proto__" is an ordinary key here, never the prototype setter.
+    if (key === "__proto__") Object.defineProperty(next, key, { value: patch.set[key], writable: true, enumerable: true, configurable: true });
+    else next[key] = patch.set[key];
+  }
+  return next;
+}
+
+/** The owner after `patch`. */
+export function patchedUser(current: string | undefined, patch: SessionPatch): string | undefined {
+  return patch.userId === undefined ? current : (patch.userId ?? undefined);
+}
+
+/** Store keys are unpadded base64url SHA-256 digests: exactly 43 characters of that alphabet. */
+export const STORE_KEY = /^[A-Za-z0-9_-]{43}$/;

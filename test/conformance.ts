@@ -1,0 +1,305 @@
+/**
+ * The store conformance suite: one set of behaviour checks that every
+ * `SessionStore` passes unchanged. A new store is a new file plus one line:
+ *
+ *   runConformance("my store", async () => ({ store: new MyStore(), dump }));
+ *
+ * Each check is also exported on its own, so a test can prove the suite fails
+ * on a deliberately broken store.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createSessionStorage, type IdSessionStorage } from "../src/id-storage.js";
+import { SessionStoreError } from "../src/errors.js";
+import type { SessionStore } from "../src/stores/store.js";
+import { SECRET_A, cookiePair, fakeClock } from "./helpers.js";
+
+export interface StoreFixture {
+  store: SessionStore;
+  /** Everything the store holds, as text (to prove no plaintext id is kept). */
+  dump?: () => Promise<string>;
+  close?: () => Promise<void>;
+}
+
+export type StoreFactory = () => Promise<StoreFixture>;
+
+type Calls = Record<string, string[][]>;
+
+/** Wraps a store, recording every call and its arguments. */
+function spy(store: SessionStore): { store: SessionStore; calls: Calls; count: (m: string) => number } {
+  const calls: Calls = {};
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        (calls[String(prop)] ??= []).push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))));
+        return v.apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, calls, count: (m) => calls[m]?.length ?? 0 };
+}
+
+async function setup(make: StoreFactory, options: { idleTimeout?: number; absoluteTimeout?: number; touchInterval?: number } = {}) {
+  const fixture = await make();
+  const clock = fakeClock();
+  const s = spy(fixture.store);
+  const storage: IdSessionStorage = createSessionStorage({
+    store: s.store,
+    cookie: { secrets: [SECRET_A], name: "sid" },
+    now: clock.now,
+    userKey: "userId",
+    idleTimeout: options.idleTimeout ?? 3600,
+    absoluteTimeout: options.absoluteTimeout ?? 86400,
+    touchInterval: options.touchInterval ?? 60,
+  });
+  /** One request: read the cookie, let `fn` change the session, save; the next cookie to send. */
+  async function request(cookie: string | null, fn: (s: Awaited<ReturnType<typeof storage.read>>) => void = () => {}) {
+    const session = await storage.read(cookie);
+    fn(session);
+    const setCookie = await storage.save(session);
+    return { session, setCookie, cookie: setCookie && !/Max-Age=0/.test(setCookie) ? cookiePair(setCookie) : cookie };
+  }
+  return { fixture, clock, spy: s, storage, request, [Symbol.asyncDispose]: async () => fixture.close?.() };
+}
+
+async function using<T>(make: StoreFactory, options: Parameters<typeof setup>[1], fn: (ctx: Awaited<ReturnType<typeof setup>>) => Promise<T>): Promise<T> {
+  const ctx = await setup(make, options);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.fixture.close?.();
+  }
+}
+
+export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
+  "a session round-trips its values": (make) =>
+    using(make, {}, async ({ request }) => {
+      const first = await request(null, (s) => {
+        s.set("name", "Zoë");
+        s.set("cart", [1, { sku: "x" }]);
+      });
+      assert.match(first.setCookie!, /^sid=S1\./);
+      const second = await request(first.cookie);
+      assert.equal(second.session.isNew, false);
+      assert.equal(second.session.get("name"), "Zoë");
+      assert.deepEqual(second.session.get("cart"), [1, { sku: "x" }]);
+      assert.equal(second.setCookie, null, "an unchanged session sends no cookie");
+    }),
+
+  "a flash value is visible on the next request only": (make) =>
+    using(make, {}, async ({ request }) => {
+      const a = await request(null, (s) => s.flash("notice", "saved"));
+      const b = await request(a.cookie, (s) => {
+        assert.equal(s.get("notice"), "saved");
+        assert.equal(s.get("notice"), "saved", "every read in the next request");
+      });
+      const c = await request(b.cookie);
+      assert.equal(c.session.get("notice"), undefined);
+      assert.equal(c.session.has("notice"), false);
+    }),
+
+  "regenerateId gives a new id, keeps the data, and kills the old id": (make) =>
+    using(make, {}, async ({ request, spy }) => {
+      const before = await request(null, (s) => s.set("cart", 3));
+      const oldId = before.session.id;
+      const login = await request(before.cookie, (s) => {
+        s.regenerateId();
+        s.set("userId", "u1");
+      });
+      assert.notEqual(login.session.id, oldId);
+      assert.notEqual(login.cookie, before.cookie);
+      const after = await request(login.cookie);
+      assert.equal(after.session.get("cart"), 3);
+      assert.equal(after.session.get("userId"), "u1");
+      const replay = await request(before.cookie);
+      assert.equal(replay.session.isNew, true, "the pre-login cookie is dead");
+      assert.ok(spy.count("delete") >= 1);
+    }),
+
+  "regenerateId({ keep }) drops every other pre-login value": (make) =>
+    using(make, {}, async ({ request }) => {
+      const before = await request(null, (s) => {
+        s.set("_csrf", "planted");
+        s.set("cart", [1]);
+      });
+      const login = await request(before.cookie, (s) => s.regenerateId({ keep: ["cart"] }));
+      const after = await request(login.cookie);
+      assert.equal(after.session.get("_csrf"), undefined);
+      assert.deepEqual(after.session.get("cart"), [1]);
+    }),
+
+  "a destroyed session's cookie, replayed, is a fresh session": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => s.set("userId", "u1"));
+      const session = await storage.read(a.cookie);
+      const cleared = await storage.destroySession(session);
+      assert.equal(cleared, "sid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax");
+      const replay = await request(a.cookie);
+      assert.equal(replay.session.isNew, true);
+      assert.equal(replay.session.get("userId"), undefined);
+    }),
+
+  "a session unused for idleTimeout is gone": (make) =>
+    using(make, { idleTimeout: 600, touchInterval: 60 }, async ({ request, clock }) => {
+      const a = await request(null, (s) => s.set("v", 1));
+      clock.advance(599);
+      assert.equal((await request(a.cookie)).session.get("v"), 1);
+      clock.advance(599);
+      assert.equal((await request(a.cookie)).session.get("v"), 1, "the previous request slid the expiry");
+      clock.advance(601);
+      assert.equal((await request(a.cookie)).session.isNew, true);
+    }),
+
+  "activity never extends a session past absoluteTimeout": (make) =>
+    using(make, { idleTimeout: 600, absoluteTimeout: 1800, touchInterval: 60 }, async ({ request, clock }) => {
+      const a = await request(null, (s) => s.set("v", 1));
+      for (let t = 0; t < 3; t++) {
+        clock.advance(590);
+        assert.equal((await request(a.cookie)).session.get("v"), 1, `at ${(t + 1) * 590} s`);
+      }
+      clock.advance(31);
+      assert.equal((await request(a.cookie)).session.isNew, true);
+    }),
+
+  "reading within touchInterval writes nothing; after it, one touch and no data rewrite": (make) =>
+    using(make, { touchInterval: 300 }, async ({ request, clock, spy }) => {
+      const a = await request(null, (s) => s.set("v", 1));
+      clock.advance(60);
+      await request(a.cookie);
+      clock.advance(60);
+      await request(a.cookie);
+      assert.equal(spy.count("update") + spy.count("touch"), 0);
+      clock.advance(300);
+      await request(a.cookie);
+      assert.equal(spy.count("touch"), 1);
+      assert.equal(spy.count("update"), 0);
+      assert.equal(spy.count("create"), 1);
+    }),
+
+  "an unknown id is never adopted and reading creates no record": (make) =>
+    using(make, {}, async ({ request, storage, spy }) => {
+      const forged = cookiePair(await storage.cookie.serialize("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+      const r = await request(forged);
+      assert.equal(r.session.isNew, true);
+      assert.notEqual(r.session.id, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+      assert.equal(r.setCookie, null);
+      assert.equal(spy.count("create"), 0);
+      const written = await request(forged, (s) => s.set("a", 1));
+      assert.notEqual(written.cookie, forged, "a write gets a new id, never the one offered");
+    }),
+
+  "an untouched new session is never written": (make) =>
+    using(make, {}, async ({ request, spy }) => {
+      for (let i = 0; i < 1000; i++) assert.equal((await request(null, (s) => s.get("x"))).setCookie, null);
+      assert.equal(spy.count("create") + spy.count("get"), 0);
+    }),
+
+  "100 concurrent pairs changing different keys lose nothing": (make) =>
+    using(make, {}, async ({ request }) => {
+      const a = await request(null, (s) => s.set("base", 0));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => [
+          request(a.cookie, (s) => s.set(`a${i}`, i)),
+          request(a.cookie, (s) => s.set(`b${i}`, i)),
+        ]).flat(),
+      );
+      const final = await request(a.cookie);
+      const missing = Array.from({ length: 100 }, (_, i) => [`a${i}`, `b${i}`]).flat().filter((k) => final.session.get(k) === undefined);
+      assert.deepEqual(missing, []);
+    }),
+
+  "a save after another request destroyed the session does not bring it back": (make) =>
+    using(make, {}, async ({ request, storage, spy }) => {
+      const a = await request(null, (s) => s.set("userId", "u1"));
+      const inFlight = await storage.read(a.cookie);
+      await storage.destroySession(await storage.read(a.cookie));
+      inFlight.set("late", true);
+      const setCookie = await storage.save(inFlight);
+      assert.match(setCookie!, /Max-Age=0/, "the late request's client is signed out too");
+      assert.equal((await request(a.cookie)).session.isNew, true);
+      assert.equal(spy.count("create"), 1);
+    }),
+
+  "a user's sessions are listed and revoked; other users' are untouched": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const u = [];
+      for (let i = 0; i < 3; i++) u.push(await request(null, (s) => s.set("userId", "U")));
+      const v = await request(null, (s) => s.set("userId", "V"));
+      const current = await storage.read(u[0]!.cookie);
+      const listed = await storage.listSessions("U", { current });
+      assert.equal(listed.length, 3);
+      assert.deepEqual(listed.map((x) => x.current).sort(), [false, false, true]);
+      const text = JSON.stringify(listed);
+      for (const r of u) assert.ok(!text.includes(r.session.id), "a listing never shows a session id");
+      assert.equal(await storage.destroyAllSessions("U", { except: current }), 2);
+      assert.equal((await request(u[0]!.cookie)).session.get("userId"), "U");
+      assert.equal((await request(u[1]!.cookie)).session.isNew, true);
+      assert.equal((await request(u[2]!.cookie)).session.isNew, true);
+      assert.equal((await request(v.cookie)).session.get("userId"), "V");
+      const [only] = await storage.listSessions("U");
+      assert.equal(await storage.destroyUserSession("U", only!.handle), true);
+      assert.equal((await request(u[0]!.cookie)).session.isNew, true);
+      assert.deepEqual(await storage.listSessions("U"), []);
+      assert.equal((await storage.listSessions("V")).length, 1);
+    }),
+
+  "a session that changes owner moves between user listings": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => s.set("userId", "U"));
+      await request(a.cookie, (s) => s.set("userId", "W"));
+      assert.equal((await storage.listSessions("U")).length, 0);
+      assert.equal((await storage.listSessions("W")).length, 1);
+      await request(a.cookie, (s) => s.unset("userId"));
+      assert.equal((await storage.listSessions("W")).length, 0);
+    }),
+
+  "hostile ids never reach the store": (make) =>
+    using(make, {}, async ({ request, storage, spy }) => {
+      const hostile = ["../x", "..\\x", "/etc/passwd", "%2e%2e%2f", "' OR 1=1--", "a*", "[a-z]?", "x\u0000y", "x".repeat(1_000_000), "", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/"];
+      for (const id of hostile) {
+        let cookie: string;
+        try {
+          cookie = cookiePair(await storage.cookie.serialize(id));
+        } catch {
+          continue; // too large to be a cookie at all
+        }
+        const r = await request(cookie);
+        assert.equal(r.session.isNew, true);
+      }
+      assert.deepEqual(spy.calls, {});
+    }),
+
+  "the store never holds a usable session id": (make) =>
+    using(make, {}, async ({ request, fixture }) => {
+      const a = await request(null, (s) => s.set("userId", "u1"));
+      if (!fixture.dump) return;
+      const raw = await fixture.dump();
+      assert.ok(raw.includes("u1"), "the dump shows the data");
+      assert.ok(!raw.includes(a.session.id), "but never the id");
+    }),
+
+  "a store that fails surfaces as SessionStoreError, never as an anonymous session": (make) =>
+    using(make, {}, async ({ fixture, request }) => {
+      const a = await request(null, (s) => s.set("v", 1));
+      const failing = new Proxy(fixture.store, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop);
+          return typeof v === "function" ? () => Promise.reject(new Error("connection refused")) : v;
+        },
+      });
+      const storage = createSessionStorage({ store: failing, cookie: { secrets: [SECRET_A], name: "sid" } });
+      await assert.rejects(storage.read(a.cookie), (e: unknown) => e instanceof SessionStoreError && /read failed: connection refused/.test(e.message));
+      const fresh = await storage.read(null);
+      fresh.set("v", 1);
+      await assert.rejects(storage.save(fresh), SessionStoreError);
+    }),
+};
+
+/** Registers every check for one store. `skip` (a reason) skips them all, e.g. when its server is missing. */
+export function runConformance(name: string, make: StoreFactory, skip: string | false = false): void {
+  describe(`store conformance: ${name}`, { skip }, () => {
+    for (const [title, check] of Object.entries(checks)) test(title, () => check(make));
+  });
+}

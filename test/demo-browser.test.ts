@@ -1,0 +1,106 @@
+// The demo in a real browser: Debian's Chromium driven by playwright-core.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, needChromium } from "./chromium.js";
+import { startDemo, type Demo } from "./demo-process.js";
+import { SECRET_A } from "./helpers.js";
+
+const skip = needChromium();
+const shots = "test-results/screenshots";
+let demo: Demo;
+let browser: Browser;
+let dataDir: string;
+
+before(async () => {
+  if (skip) return;
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+  mkdirSync(shots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), "tessera-demo-"));
+  demo = await startDemo({ DATA_DIR: dataDir, SESSION_SECRET: SECRET_A });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the demo in Chromium", { skip }, () => {
+  test("sign in, a flash shown once, a counter, an HttpOnly cookie, revoking another browser, and sign out", async () => {
+    const alice = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    const a = await alice.newPage();
+    await a.goto(demo.url);
+    await a.screenshot({ path: `${shots}/sign-in.png` });
+    await a.fill('input[name="name"]', "Ann");
+    await a.click('button[type="submit"]');
+    await a.waitForURL(/\/dashboard$/);
+    assert.equal(await a.textContent("#notice"), "Welcome, Ann!");
+    assert.equal(await a.textContent("#user"), "Ann");
+    assert.equal(await a.textContent("#count"), "1");
+    await a.screenshot({ path: `${shots}/dashboard.png` });
+
+    await a.reload();
+    assert.equal(await a.locator("#notice").count(), 0, "the flash is gone after a reload");
+    assert.equal(await a.textContent("#count"), "2", "the counter increments");
+
+    assert.equal(await a.evaluate(() => document.cookie), "", "the session cookie is HttpOnly");
+    const cookies = await alice.cookies();
+    assert.equal(cookies.length, 1);
+    assert.equal(cookies[0]!.name, "demo_session");
+    assert.equal(cookies[0]!.httpOnly, true);
+    assert.equal(cookies[0]!.sameSite, "Lax");
+
+    // A second browser signs in as the same user and signs the first one out.
+    const bob = await browser.newContext({ viewport: { width: 900, height: 640 }, userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" });
+    const b = await bob.newPage();
+    await b.goto(demo.url);
+    await b.fill('input[name="name"]', "Ann");
+    await b.click('button[type="submit"]');
+    await b.waitForURL(/\/dashboard$/);
+    await b.click('a[href="/sessions"]');
+    await b.waitForURL(/\/sessions$/);
+    assert.equal(await b.locator("#sessions tr").count(), 2);
+    assert.match((await b.textContent("#sessions"))!, /Firefox on Linux \(this one\)/);
+    await b.screenshot({ path: `${shots}/sessions.png` });
+    await b.locator("#sessions tr", { hasNotText: "this one" }).locator("button").click();
+    await b.waitForURL(/\/sessions$/);
+    assert.equal(await b.textContent("#notice"), "That session is signed out.");
+    assert.equal(await b.locator("#sessions tr").count(), 1);
+
+    await a.reload();
+    assert.match(a.url(), /\/$/, "the revoked browser is signed out on its next request");
+    assert.equal(await a.locator("#user").count(), 0);
+
+    // Sign out, then Back: no private data comes back from a cache.
+    await b.goto(`${demo.url}dashboard`);
+    assert.equal(await b.textContent("#user"), "Ann");
+    await b.click("#signout");
+    await b.waitForURL(/\/$/);
+    assert.equal(await b.textContent("#notice"), "You are signed out.");
+    await b.goBack();
+    await b.waitForLoadState();
+    assert.equal(await b.locator("#user").count(), 0, "Back shows no private data");
+    assert.doesNotMatch((await b.content()), /Signed in as/);
+    await b.screenshot({ path: `${shots}/after-sign-out-back.png` });
+    await alice.close();
+    await bob.close();
+  });
+
+  test("an empty name is refused with a flash error", async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(demo.url);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/$/);
+    assert.equal(await page.textContent("#error"), "Please enter a name of 1 to 40 characters.");
+    await page.reload();
+    assert.equal(await page.locator("#error").count(), 0);
+    await ctx.close();
+  });
+});

@@ -1,0 +1,71 @@
+import { useCryptoBackend } from "../src/crypto/backend.js";
+
+/** Two well-formed secrets (32+ bytes, no placeholder words). */
+export const SECRET_A = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
+export const SECRET_B = "Zt7Hq2Mv9Lc4Xr8Nb1Wf6Ks3Pd5Gy0Je";
+
+export const BACKENDS = ["node", "web"] as const;
+
+/** Runs `fn` with each crypto backend installed, restoring Node's afterwards. */
+export async function withBackend<T>(kind: "node" | "web", fn: () => Promise<T>): Promise<T> {
+  useCryptoBackend(kind);
+  try {
+    return await fn();
+  } finally {
+    useCryptoBackend("node");
+  }
+}
+
+/** A clock the test moves by hand (milliseconds). */
+export function fakeClock(start = Date.UTC(2026, 0, 1)) {
+  let t = start;
+  return {
+    now: () => t,
+    advance(seconds: number) {
+      t += seconds * 1000;
+    },
+  };
+}
+
+/** The `name=value` part of a Set-Cookie, usable as a Cookie header. */
+export function cookiePair(setCookie: string | null): string {
+  if (!setCookie) throw new Error("expected a Set-Cookie");
+  return setCookie.split(";")[0]!;
+}
+
+/** Serves a fetch handler on 127.0.0.1 (a real node:http server through @hono/node-server). */
+export async function serveFetch(fetch: (request: Request) => Response | Promise<Response>) {
+  const { serve } = await import("@hono/node-server");
+  return new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+  });
+}
+
+/** A cookie jar of one cookie: follows Set-Cookie like a browser would (expiry included). */
+export class Jar {
+  cookie: string | null = null;
+  take(res: Response, name: string): void {
+    for (const line of res.headers.getSetCookie()) {
+      if (!line.startsWith(`${name}=`)) continue;
+      this.cookie = /Max-Age=0/.test(line) ? null : line.split(";")[0]!;
+    }
+  }
+  headers(): Record<string, string> {
+    return this.cookie ? { cookie: this.cookie } : {};
+  }
+}
+
+/** Retries `fn` every 100 ms until it resolves (up to `tries`), e.g. while a client reconnects. */
+export async function eventually<T>(fn: () => Promise<T>, tries = 50): Promise<T | undefined> {
+  for (let i = 0; i < tries; i++) {
+    const out = await fn().catch(() => undefined);
+    if (out !== undefined) return out;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
