@@ -155,12 +155,38 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       await emit(this.onEvent, this.cookie.name, id, "rejected", "unknown");
       return this.fresh(now);
     }
-    const { data, flash } = splitFlash(record.data);
-    const session = new Session<Data, FlashData>({ id, data, flash, isNew: false, createdAt: record.createdAt, expiresAt: record.expiresAt, newId });
+    const { data, flash: stored } = splitFlash(record.data);
+    let flash = stored;
+    const flashTaken = flash !== null && this.store.take !== undefined;
+    if (flashTaken) {
+      // Claim the flash before anyone sees it: a concurrent request gets none (shown once).
+      const won = await this.takeFlash(key, Object.keys(flash!), now);
+      if (won === undefined) return this.fresh(now); // destroyed meanwhile
+      flash = won;
+    }
+    const session = new Session<Data, FlashData>({
+      id,
+      data,
+      flash,
+      flashTaken,
+      isNew: false,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      newId,
+    });
     session._lastSeenAt = record.lastSeenAt;
     // A cookie signed with an older secret is re-issued under the current one (the id stays).
     session._stale = opened.stale;
     return session;
+  }
+
+  /** Takes the flash values `names` out of the store: those this request won, or undefined when the session is gone. */
+  private async takeFlash(key: string, names: string[], now: number): Promise<Record<string, unknown> | null | undefined> {
+    const taken = await this.call("read", () => this.store.take!(key, names.map(flashKey), now));
+    if (taken === null) return undefined;
+    const flash: Record<string, unknown> = Object.create(null);
+    for (const k of Object.keys(taken)) flash[unflashKey(k)!] = taken[k];
+    return Object.keys(flash).length > 0 ? flash : null;
   }
 
   private userOf(data: Record<string, unknown>): string | null {
@@ -205,7 +231,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       }
     }
     const out = session._flashOut;
-    if (session._flashIn) {
+    if (session._flashIn && !session._flashTaken) {
       // Consume last request's flash values, unless this request flashed the same key again.
       for (const k of Object.keys(session._flashIn)) if (!out || !Object.hasOwn(out, k)) patch.unset.push(flashKey(k));
     }

@@ -1,3 +1,5 @@
+import { putOwn } from "./own.js";
+
 /** Session values: anything JSON can carry. */
 export type SessionData = { [key: string]: unknown };
 
@@ -26,17 +28,14 @@ function emptyRecord(): Record<string, unknown> {
 // objects prototype-free instead costs about 0.4 us a request (measured).
 const hasOwn = Object.hasOwn as (o: object, k: string) => boolean;
 
-/** `o[key] = value`, where "__proto__" is an ordinary key, never the prototype setter. */
-function put(o: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
-  else o[key] = value;
-}
 
 /** @internal What a session was loaded with. */
 export interface SessionInit {
   id: string;
   data?: Record<string, unknown>;
   flash?: Record<string, unknown> | null;
+  /** The flash values were already removed from the store as they were read. */
+  flashTaken?: boolean;
   isNew: boolean;
   createdAt: number;
   expiresAt?: number | undefined;
@@ -80,6 +79,8 @@ export class Session<Data = SessionData, FlashData = Data> {
   _stale = false;
   /** @internal A new session whose record the storage has written. */
   _created = false;
+  /** @internal `_flashIn` was taken out of the store when read: saving need not remove it. */
+  _flashTaken: boolean;
   private readonly newId: (() => string) | undefined;
 
   /** @internal Sessions come from a storage's `read`/`getSession`. */
@@ -90,6 +91,7 @@ export class Session<Data = SessionData, FlashData = Data> {
     this._expiresAt = init.expiresAt;
     this._data = init.data ?? emptyRecord();
     this._flashIn = init.flash ?? null;
+    this._flashTaken = init.flashTaken ?? false;
     this.newId = init.newId;
   }
 
@@ -118,7 +120,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
     checkKey(key);
     if (value === undefined) return this.unset(key);
-    put(this._data, key, value);
+    putOwn(this._data, key, value);
     (this._changes ??= new Map()).set(key, value);
   }
 
@@ -131,7 +133,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   /** Stores `value` for the next request only: every read in it sees the value, then it is gone. */
   flash<K extends keyof FlashData & string>(key: K, value: FlashData[K]): void {
     checkKey(key);
-    put((this._flashOut ??= emptyRecord()), key, value);
+    putOwn((this._flashOut ??= emptyRecord()), key, value);
   }
 
   /** Drops every value, flash included; the id stays. */
@@ -160,7 +162,7 @@ export class Session<Data = SessionData, FlashData = Data> {
     if (this.newId) this.id = this.newId();
     if (options.keep) {
       const kept = emptyRecord();
-      for (const key of options.keep) if (hasOwn(this._data, key)) put(kept, key, this._data[key]);
+      for (const key of options.keep) if (hasOwn(this._data, key)) putOwn(kept, key, this._data[key]);
       this._data = kept;
       this._flashIn = null;
       this._cleared = true;
@@ -183,7 +185,7 @@ export class Session<Data = SessionData, FlashData = Data> {
       this._changes !== null ||
       this._cleared ||
       this._flashOut !== null ||
-      this._flashIn !== null ||
+      (this._flashIn !== null && !this._flashTaken) ||
       this._previousId !== undefined ||
       this._destroyed
     );

@@ -100,6 +100,36 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.equal(c.session.has("notice"), false);
     }),
 
+  "of concurrent requests, exactly one sees a flash value": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => {
+        s.set("user", "ann");
+        s.flash("notice", "saved");
+      });
+      const sessions = await Promise.all(Array.from({ length: 8 }, () => storage.read(a.cookie)));
+      assert.deepEqual(
+        sessions.map((s) => s.get("notice") ?? null).sort(),
+        ["saved", null, null, null, null, null, null, null].sort(),
+        "shown once",
+      );
+      assert.ok(sessions.every((s) => s.get("user") === "ann"), "every request still has the session");
+      await Promise.all(sessions.map((s) => storage.save(s)));
+      assert.equal((await request(a.cookie)).session.get("notice"), undefined, "and gone after");
+    }),
+
+  "a flash set while another request shows the previous one is kept for the next request": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => s.flash("notice", "first"));
+      const showing = await storage.read(a.cookie);
+      assert.equal(showing.get("notice"), "first");
+      await request(a.cookie, (s) => s.flash("notice", "second"));
+      showing.set("seen", true);
+      await storage.save(showing);
+      const next = await request(a.cookie);
+      assert.equal(next.session.get("notice"), "second");
+      assert.equal(next.session.get("seen"), true);
+    }),
+
   "regenerateId gives a new id, keeps the data, and kills the old id": (make) =>
     using(make, {}, async ({ request, spy }) => {
       const before = await request(null, (s) => s.set("cart", 3));

@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, needChromium } from "./chromium.js";
-import { startDemo, type Demo } from "./demo-process.js";
+import { startDemo, type ServerProcess } from "./server-process.js";
 import { SECRET_A } from "./helpers.js";
 
 const skip = needChromium();
 const shots = "test-results/screenshots";
-let demo: Demo;
+let demo: ServerProcess;
 let browser: Browser;
 let dataDir: string;
 

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { startDemo } from "./demo-process.js";
+import { startDemo } from "./server-process.js";
 import { SECRET_A } from "./helpers.js";
 import { keysUnder } from "./redis-clients.js";
 import { DATABASE_URL, REDIS_URL, need } from "./services.js";

@@ -151,7 +151,8 @@ for (const [name, make, skip] of storages) {
       const tossed = pairOf(await fetch(`${url}/visit`))!;
       assert.equal(await me({ cookie: `${tossed}; ${mine}` }), "anonymous", "the tossed (first) cookie wins: use __Host- to stop tossing");
       assert.equal(await me({ cookie: `${mine}; ${tossed}` }), "ann");
-      assert.equal(await me({ cookie: `sid=${mine.slice(4, -1)}Z; ${mine}` }), "anonymous");
+      const tampered = mine.replace(/.$/, (c) => (c === "Z" ? "Y" : "Z")); // the last character changed
+      assert.equal(await me({ cookie: `${tampered}; ${mine}` }), "anonymous");
     });
 
     test("H1/H2 __proto__ and Object.prototype names are inert", async () => {

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile
 import { join } from "node:path";
 import { SessionStoreError } from "../errors.js";
 import { KeyedQueue, withFileLock, type LockOptions } from "./file-lock.js";
-import { applyPatch, patchedUser, STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
+import { applyPatch, patchedUser, STORE_KEY, takeFields, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface FileStoreOptions {
   /** The directory that holds the sessions. Created when missing. */
@@ -213,6 +213,17 @@ export class FileStore implements SessionStore {
       if (moved.to !== undefined) await this.indexUser(moved.to, key, true);
     }
     return true;
+  }
+
+  async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
+    const p = this.paths(key);
+    return this.locked(p.lock, p.shard, async () => {
+      const current = await this.load(p.file, now);
+      if (!current) return null;
+      const taken = takeFields(current.data, fields);
+      if (Object.keys(taken).length > 0) await this.save(p.file, p.shard, p.hex, current);
+      return taken;
+    });
   }
 
   async touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { applyPatch, type SessionRecord, type SessionStore } from "./store.js";
+import { applyPatch, takeFields, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -134,6 +134,15 @@ export class MemoryStore implements SessionStore {
       this.index(entry.userId, key);
     }
     return true;
+  }
+
+  async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
+    const entry = this.live(key, now);
+    if (!entry) return null;
+    const data = JSON.parse(entry.json) as Record<string, unknown>;
+    const taken = takeFields(data, fields);
+    entry.json = JSON.stringify(data);
+    return taken;
   }
 
   async touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean> {

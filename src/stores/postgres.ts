@@ -54,7 +54,7 @@ export class PostgresStore implements SessionStore {
   private readonly pool: PgQueryable;
   readonly table: string;
   private readonly timeout: number;
-  private readonly sql: Record<"get" | "create" | "update" | "touch" | "delete" | "list" | "deleteUser" | "purge", string>;
+  private readonly sql: Record<"get" | "create" | "update" | "take" | "touch" | "delete" | "list" | "deleteUser" | "purge", string>;
 
   constructor(options: PostgresStoreOptions) {
     if (!options?.pool || typeof options.pool.query !== "function") {
@@ -74,6 +74,10 @@ export class PostgresStore implements SessionStore {
           last_seen_at = $6, expires_at = $7,
           user_id = CASE WHEN $8 THEN $9 ELSE user_id END
         WHERE id = $1 AND expires_at > $2`,
+      // The row is locked as it is read: a concurrent take waits, then sees the fields gone.
+      take: `WITH old AS (SELECT id, data FROM ${t} WHERE id = $1 AND expires_at > $2 FOR UPDATE),
+        gone AS (UPDATE ${t} SET data = ${t}.data - $3::text[] FROM old WHERE ${t}.id = old.id AND old.data ?| $3::text[])
+        SELECT (SELECT coalesce(jsonb_object_agg(k, old.data -> k), '{}'::jsonb) FROM unnest($3::text[]) AS k WHERE old.data ? k) AS taken FROM old`,
       touch: `UPDATE ${t} SET last_seen_at = $3, expires_at = $4 WHERE id = $1 AND expires_at > $2`,
       delete: `DELETE FROM ${t} WHERE id = $1`,
       list: `SELECT id, ${cols} FROM ${t} WHERE user_id = $1 AND expires_at > $2`,
@@ -118,6 +122,11 @@ export class PostgresStore implements SessionStore {
       p.userId ?? null,
     ]);
     return rowCount === 1;
+  }
+
+  async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
+    const { rows } = await this.query(this.sql.take, [this.check(key), now, fields]);
+    return rows[0] ? (rows[0].taken as Record<string, unknown>) : null;
   }
 
   async touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean> {

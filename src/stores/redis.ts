@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { SessionStoreError } from "../errors.js";
+import { putOwn } from "../own.js";
 import { bounded } from "./bounded.js";
 import { STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
@@ -54,6 +55,21 @@ if not e or tonumber(e) <= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'm:l', ARGV[3], 'm:e', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+`;
+
+const TAKE = `
+local e = redis.call('HGET', KEYS[1], 'm:e')
+if not e or tonumber(e) <= tonumber(ARGV[1]) then return 0 end
+local taken = {}
+for i = 2, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    taken[#taken + 1] = ARGV[i]
+    taken[#taken + 1] = v
+  end
+end
+return taken
 `;
 
 const sha1 = (script: string) => createHash("sha1").update(script).digest("hex");
@@ -152,6 +168,14 @@ export class RedisStore implements SessionStore {
     return Number(await this.script(TOUCH, this.sessionKey(key), args)) === 1;
   }
 
+  async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
+    const result = await this.script(TAKE, this.sessionKey(key), [String(now), ...fields.map((f) => `d:${f}`)]);
+    if (!Array.isArray(result)) return null;
+    const taken: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < result.length; i += 2) putOwn(taken, String(result[i]).slice(2), JSON.parse(String(result[i + 1])));
+    return taken;
+  }
+
   async delete(key: string): Promise<void> {
     // One DEL; the owner's index drops the member when it is next read.
     await this.run(["DEL", this.sessionKey(key)]);
@@ -199,10 +223,7 @@ function parseHash(fields: string[], now: number): SessionRecord | null {
     const f = fields[i]!;
     const v = fields[i + 1]!;
     if (f.startsWith("d:")) {
-      const k = f.slice(2);
-      const value = JSON.parse(v) as unknown;
-      if (k === "__proto__") Object.defineProperty(data, k, { value, writable: true, enumerable: true, configurable: true });
-      else data[k] = value;
+      putOwn(data, f.slice(2), JSON.parse(v));
     } else if (f === "m:c") c = Number(v);
     else if (f === "m:l") l = Number(v);
     else if (f === "m:e") e = Number(v);

@@ -1,3 +1,5 @@
+import { putOwn } from "../own.js";
+
 /**
  * The contract every server-side store implements. A store knows nothing of
  * cookies, ids or HTTP: it is handed keys (the SHA-256 of a session id, so a
@@ -21,6 +23,15 @@ export interface SessionStore {
   update(key: string, patch: SessionPatch, now: number): Promise<boolean>;
   /** Refreshes expiry without rewriting data. False when no live record exists. */
   touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean>;
+  /**
+   * Removes `fields` from the record's data in one atomic step and returns the
+   * values that were there (an empty object when none were), or null when no
+   * live record exists. The engine takes flash values with it as it reads
+   * them, so of two concurrent requests only one ever shows a flash. Optional:
+   * without it a flash is removed by the save of the request that read it, and
+   * concurrent requests may both see it.
+   */
+  take?(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null>;
   /** Deletes the record (and its place in the user index). Deleting nothing is not an error. */
   delete(key: string): Promise<void>;
   /** The live sessions of `userId`; members that expired are dropped from the index. */
@@ -61,12 +72,19 @@ export interface SessionPatch {
 export function applyPatch(data: Record<string, unknown>, patch: SessionPatch): Record<string, unknown> {
   const next: Record<string, unknown> = patch.clear ? {} : { ...data };
   for (const key of patch.unset) delete next[key];
-  for (const key of Object.keys(patch.set)) {
-    // "__proto__" is an ordinary key here, never the prototype setter.
-    if (key === "__proto__") Object.defineProperty(next, key, { value: patch.set[key], writable: true, enumerable: true, configurable: true });
-    else next[key] = patch.set[key];
-  }
+  for (const key of Object.keys(patch.set)) putOwn(next, key, patch.set[key]);
   return next;
+}
+
+/** Moves the `fields` present in `data` out of it (for stores that update in process); what was moved. */
+export function takeFields(data: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const taken: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (!Object.hasOwn(data, field)) continue;
+    putOwn(taken, field, data[field]);
+    delete data[field];
+  }
+  return taken;
 }
 
 /** The owner after `patch`. */

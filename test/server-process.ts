@@ -1,15 +1,17 @@
-// Starts the demo app (examples/demo/server.js) as a real process for the tests.
+// Starts a server script (the demo app, a test fixture) as a real process and
+// waits for the URL it prints.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 
-export interface Demo {
+export interface ServerProcess {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startDemo(env: Record<string, string>): Promise<Demo> {
-  const child = spawn(process.execPath, ["examples/demo/server.js"], {
+/** `node <args>` with `env` added; resolves once it prints `http://127.0.0.1:<port>/`. */
+export async function startServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -20,7 +22,7 @@ export async function startDemo(env: Record<string, string>): Promise<Demo> {
       const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
       if (m) resolve(m[0]);
     });
-    child.once("exit", (code) => reject(new Error(`the demo exited (${code}): ${out}`)));
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}): ${out}`)));
   });
   return {
     url,
@@ -31,4 +33,9 @@ export async function startDemo(env: Record<string, string>): Promise<Demo> {
       await once(child, "exit");
     },
   };
+}
+
+/** The demo app (examples/demo/server.js). */
+export function startDemo(env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(["examples/demo/server.js"], env);
 }
