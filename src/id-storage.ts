@@ -1,14 +1,15 @@
 import { checkMaxAge } from "./cookie/attributes.js";
 import type { SealedCookie } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
-import { cryptoBackend } from "./crypto/backend.js";
+import { cryptoBackend, type MaybePromise } from "./crypto/backend.js";
 import { SessionStoreError } from "./errors.js";
 import { emit, type SessionEventListener } from "./events.js";
 import { Session, flashKey, unflashKey, type SessionData } from "./session.js";
 import { createTransport, type Transport } from "./transport.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 import { sessionCookie, type CommitOptions, type SessionStorage, type StorageOptions } from "./storage.js";
 import { fromStrategy, isStrategy, type SessionIdStorageStrategy } from "./stores/strategy.js";
-import type { SessionPatch, SessionRecord, SessionStore } from "./stores/store.js";
+import type { Awaitable, SessionPatch, SessionRecord, SessionStore } from "./stores/store.js";
 import { expiryOf, resolveTimeouts, secondsUntil, type Timeouts } from "./time.js";
 
 export interface IdSessionStorageOptions extends StorageOptions {
@@ -102,6 +103,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
   private readonly t: Timeouts;
   private readonly userKey: string | undefined;
   private readonly onEvent: SessionEventListener | undefined;
+  private readonly verified = new VerifiedTokens();
 
   constructor(options: IdSessionStorageOptions) {
     this.t = resolveTimeouts(options);
@@ -113,18 +115,27 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
   }
 
   /** The store key of an id: its SHA-256, so the store never holds a usable token (SECURITY B1). */
-  private async keyOf(id: string): Promise<string> {
-    const key = cryptoBackend().sha256(id);
-    return key instanceof Promise ? await key : key;
+  private keyOf(id: string): MaybePromise<string> {
+    return cryptoBackend().sha256(id);
   }
 
-  /** Runs a store call, turning any failure into a `SessionStoreError` (never an anonymous session). */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store call, turning any failure into a `SessionStoreError` (never an
+   * anonymous session). A store that answers without a promise gets none made
+   * for it: on the hot paths the caller awaits only what is a promise.
+   */
+  private call<T>(what: string, fn: () => Awaitable<T>): Awaitable<T> {
+    let out: Awaitable<T>;
     try {
-      return await fn();
+      out = fn();
     } catch (error) {
       throw storeError(what, error);
     }
+    return out instanceof Promise
+      ? out.catch((error: unknown) => {
+          throw storeError(what, error);
+        })
+      : out;
   }
 
   private fresh(now: number): Session<Data, FlashData> {
@@ -134,22 +145,25 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
   async read(input: CookieInput): Promise<Session<Data, FlashData>> {
     const now = this.t.now();
     const raw = this.transport.token(input);
-    let opened = this.cookie.openValue(raw);
-    if (opened instanceof Promise) opened = await opened;
-    // Only an authentic value of exactly our id's shape goes further (SECURITY B4).
-    const id = opened && opened.json.length === 34 ? opened.json.slice(1, -1) : "";
-    if (!opened || !ID_SHAPE.test(id) || opened.json !== `"${id}"`) {
-      if (raw) await emit(this.onEvent, this.cookie.name, raw, "rejected", "tampered");
-      return this.fresh(now);
+    let token = raw ? this.verified.get(raw) : undefined;
+    if (token === undefined) {
+      let opened = this.cookie.openValue(raw);
+      if (opened instanceof Promise) opened = await opened;
+      // Only an authentic value of exactly our id's shape goes further (SECURITY B4).
+      const id = opened && opened.json.length === 34 ? opened.json.slice(1, -1) : "";
+      if (!opened || !ID_SHAPE.test(id) || opened.json !== `"${id}"`) {
+        if (raw) await emit(this.onEvent, this.cookie.name, raw, "rejected", "tampered");
+        return this.fresh(now);
+      }
+      let key = this.keyOf(id);
+      if (key instanceof Promise) key = await key;
+      token = { id, key, stale: opened.stale };
+      this.verified.add(raw!, token);
     }
-    let key = cryptoBackend().sha256(id);
-    if (key instanceof Promise) key = await key;
-    let record: SessionRecord | null;
-    try {
-      record = await this.store.get(key, now);
-    } catch (error) {
-      throw storeError("read", error);
-    }
+    const { id, key } = token;
+    const store = this.store;
+    let record = this.call("read", () => store.get(key, now));
+    if (record instanceof Promise) record = await record;
     // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
     if (!record || record.expiresAt <= now) {
       await emit(this.onEvent, this.cookie.name, id, "rejected", "unknown");
@@ -174,9 +188,10 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       expiresAt: record.expiresAt,
       newId,
     });
+    session._key = key;
     session._lastSeenAt = record.lastSeenAt;
     // A cookie signed with an older secret is re-issued under the current one (the id stays).
-    session._stale = opened.stale;
+    session._stale = token.stale;
     return session;
   }
 
@@ -245,10 +260,15 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
   private setCookie(session: Session<Data, FlashData>, expiresAt: number, now: number, maxAge = this.cookie.attributes.maxAge) {
     const value = this.cookie.sealValue(JSON.stringify(session.id));
     const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now));
-    return value instanceof Promise ? value.then((v) => this.transport.issue(v, cap)) : this.transport.issue(value, cap);
+    const issue = (token: string) => {
+      // The client will present this token next: it is known authentic already.
+      if (session._key !== undefined) this.verified.add(token, { id: session.id, key: session._key, stale: false });
+      return this.transport.issue(token, cap);
+    };
+    return value instanceof Promise ? value.then(issue) : issue(value);
   }
 
-  async save(session: Session<Data, FlashData>): Promise<string | null> {
+  save(session: Session<Data, FlashData>): Promise<string | null> {
     return this.persist(session, false);
   }
 
@@ -274,18 +294,24 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       await emit(this.onEvent, this.cookie.name, session.id, "created");
       return header;
     }
-    const key = await this.keyOf(session.id);
     const lastSeen = session._lastSeenAt ?? now;
     const touchDue = now - lastSeen >= this.t.touch;
-    let alive = true;
-    if (session.dirty) {
-      const patch = this.patchOf(session, now);
-      alive = await this.call("update", () => this.store.update(key, patch, now));
-      if (alive) this.settle(session, patch.lastSeenAt, patch.expiresAt);
-    } else if (touchDue) {
-      const expiresAt = expiryOf(this.t, session._createdAt, now);
-      alive = await this.call("touch", () => this.store.touch(key, now, expiresAt, now));
-      if (alive) this.settle(session, now, expiresAt);
+    let alive: Awaitable<boolean> = true;
+    if (session.dirty || touchDue) {
+      let key = session._key ?? this.keyOf(session.id);
+      if (key instanceof Promise) key = await key;
+      const store = this.store;
+      if (session.dirty) {
+        const patch = this.patchOf(session, now);
+        alive = this.call("update", () => store.update(key, patch, now));
+        if (alive instanceof Promise) alive = await alive;
+        if (alive) this.settle(session, patch.lastSeenAt, patch.expiresAt);
+      } else {
+        const expiresAt = expiryOf(this.t, session._createdAt, now);
+        alive = this.call("touch", () => store.touch(key, now, expiresAt, now));
+        if (alive instanceof Promise) alive = await alive;
+        if (alive) this.settle(session, now, expiresAt);
+      }
     }
     if (!alive) {
       // Destroyed by another request meanwhile: never resurrect it (SECURITY E2).
@@ -300,6 +326,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     const record = this.recordOf(session, now);
     const key = await this.keyOf(session.id);
     await this.call("create", () => this.store.create(key, record));
+    session._key = key;
     session._created = true;
     this.settle(session, now, record.expiresAt);
     return this.setCookie(session, record.expiresAt, now, maxAge);

@@ -79,6 +79,8 @@ export class Session<Data = SessionData, FlashData = Data> {
   _stale = false;
   /** @internal A new session whose record the storage has written. */
   _created = false;
+  /** @internal The store key (SHA-256) of `id`, once a storage has computed it. */
+  _key: string | undefined;
   /** @internal `_flashIn` was taken out of the store when read: saving need not remove it. */
   _flashTaken: boolean;
   private readonly newId: (() => string) | undefined;
@@ -159,7 +161,10 @@ export class Session<Data = SessionData, FlashData = Data> {
    */
   regenerateId(options: { keep?: ReadonlyArray<keyof Data & string> } = {}): void {
     if (this._previousId === undefined && !this.isNew) this._previousId = this.id;
-    if (this.newId) this.id = this.newId();
+    if (this.newId) {
+      this.id = this.newId();
+      this._key = undefined;
+    }
     if (options.keep) {
       const kept = emptyRecord();
       for (const key of options.keep) if (hasOwn(this._data, key)) putOwn(kept, key, this._data[key]);

@@ -50,6 +50,7 @@ const SWEEP_EVERY = 60_000;
 
 /**
  * A bounded, expiring in-process store: fit for production on one process.
+ * The per-request methods answer directly, without a promise.
  * The Map's insertion order is the recency order (a read moves an entry to the
  * end), so eviction takes the first entry.
  */
@@ -103,7 +104,7 @@ export class MemoryStore implements SessionStore {
     return { data: JSON.parse(e.json), createdAt: toMs(e.created), lastSeenAt: toMs(e.seen), expiresAt: e.expiresAt, userId: e.userId };
   }
 
-  async get(key: string, now: number): Promise<SessionRecord | null> {
+  get(key: string, now: number): SessionRecord | null {
     const entry = this.live(key, now);
     if (!entry) return null;
     // Most recently used goes last.
@@ -112,7 +113,7 @@ export class MemoryStore implements SessionStore {
     return this.toRecord(entry);
   }
 
-  async create(key: string, record: SessionRecord): Promise<void> {
+  create(key: string, record: SessionRecord): void {
     this.sweep(record.lastSeenAt);
     while (this.entries.size >= this.max) {
       const [oldest, entry] = this.entries.entries().next().value as [string, Entry];
@@ -123,7 +124,7 @@ export class MemoryStore implements SessionStore {
     this.index(entry.userId, key);
   }
 
-  async update(key: string, patch: Parameters<SessionStore["update"]>[1], now: number): Promise<boolean> {
+  update(key: string, patch: Parameters<SessionStore["update"]>[1], now: number): boolean {
     const entry = this.live(key, now);
     if (!entry) return false;
     entry.json = JSON.stringify(applyPatch(JSON.parse(entry.json), patch));
@@ -136,7 +137,7 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
-  async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
+  take(key: string, fields: string[], now: number): Record<string, unknown> | null {
     const entry = this.live(key, now);
     if (!entry) return null;
     const data = JSON.parse(entry.json) as Record<string, unknown>;
@@ -145,14 +146,14 @@ export class MemoryStore implements SessionStore {
     return taken;
   }
 
-  async touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean> {
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): boolean {
     const entry = this.live(key, now);
     if (!entry) return false;
     entry.setTimes(lastSeenAt, expiresAt);
     return true;
   }
 
-  async delete(key: string): Promise<void> {
+  delete(key: string): void {
     const entry = this.entries.get(key);
     if (entry) this.drop(key, entry);
   }

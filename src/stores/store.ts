@@ -1,5 +1,8 @@
 import { putOwn } from "../own.js";
 
+/** A result, or a promise of it: an in-process store answers without a promise. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
  * The contract every server-side store implements. A store knows nothing of
  * cookies, ids or HTTP: it is handed keys (the SHA-256 of a session id, so a
@@ -7,22 +10,24 @@ import { putOwn } from "../own.js";
  * request's changes atomically per key.
  *
  * Every method that takes `now` must treat a record whose `expiresAt <= now` as
- * absent, whether or not it has been cleaned up yet.
+ * absent, whether or not it has been cleaned up yet. The per-request methods
+ * may answer with a plain value instead of a promise (the memory store does:
+ * each promise a request awaits costs it time, more so under AsyncLocalStorage).
  */
 export interface SessionStore {
   /** The live record under `key`, or null. */
-  get(key: string, now: number): Promise<SessionRecord | null>;
+  get(key: string, now: number): Awaitable<SessionRecord | null>;
   /** Stores a new record. Keys are 256-bit hashes of fresh random ids: they never collide. */
-  create(key: string, record: SessionRecord): Promise<void>;
+  create(key: string, record: SessionRecord): Awaitable<void>;
   /**
    * Applies one request's changes in a single atomic step: only the keys in
    * `patch` change, so two requests that set different keys both survive.
    * Returns false, and writes nothing, when no live record exists: a session
    * destroyed by another request is never brought back.
    */
-  update(key: string, patch: SessionPatch, now: number): Promise<boolean>;
+  update(key: string, patch: SessionPatch, now: number): Awaitable<boolean>;
   /** Refreshes expiry without rewriting data. False when no live record exists. */
-  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Promise<boolean>;
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Awaitable<boolean>;
   /**
    * Removes `fields` from the record's data in one atomic step and returns the
    * values that were there (an empty object when none were), or null when no
@@ -31,9 +36,9 @@ export interface SessionStore {
    * without it a flash is removed by the save of the request that read it, and
    * concurrent requests may both see it.
    */
-  take?(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null>;
+  take?(key: string, fields: string[], now: number): Awaitable<Record<string, unknown> | null>;
   /** Deletes the record (and its place in the user index). Deleting nothing is not an error. */
-  delete(key: string): Promise<void>;
+  delete(key: string): Awaitable<void>;
   /** The live sessions of `userId`; members that expired are dropped from the index. */
   listByUser?(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>>;
   /** Deletes every session of `userId` except `exceptKey`; returns how many were deleted. */

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { SECRET_A, cookiePair } from "../test/helpers.js";
+import { useCryptoBackend } from "./crypto/backend.js";
+import { createMemorySessionStorage } from "./memory-storage.js";
+import { MemoryStore } from "./stores/memory.js";
+import { createSessionStorage } from "./id-storage.js";
+import { VerifiedTokens } from "./verified-tokens.js";
+
+/** Counts MAC computations on the node backend until the test ends. */
+function countMacs(): { count(): number } {
+  const backend = useCryptoBackend("node");
+  let n = 0;
+  const hmac = backend.hmac.bind(backend);
+  const hmacBase64Url = backend.hmacBase64Url.bind(backend);
+  backend.hmac = (k, d) => (n++, hmac(k, d));
+  backend.hmacBase64Url = (k, d) => (n++, hmacBase64Url(k, d));
+  return { count: () => n };
+}
+
+afterEach(() => void useCryptoBackend("node"));
+
+class CountingStore extends MemoryStore {
+  gets = 0;
+  override get(key: string, now: number) {
+    this.gets++;
+    return super.get(key, now);
+  }
+}
+
+const cookie = { secrets: [SECRET_A], name: "sid" };
+
+describe("tokens already authenticated", () => {
+  test("a returning client's token skips the MAC check, but every request still asks the store", async () => {
+    const store = new CountingStore();
+    const storage = createSessionStorage({ store, cookie });
+    const s = await storage.read(null);
+    s.set("user", "ann");
+    const sid = cookiePair(await storage.save(s));
+    const macs = countMacs();
+    for (let i = 0; i < 5; i++) assert.equal((await storage.read(sid)).get("user"), "ann");
+    assert.equal(macs.count(), 0, "the token this storage issued is known authentic");
+    assert.equal(store.gets, 5, "liveness is never cached");
+  });
+
+  test("a token from elsewhere is checked in full once; a tampered copy is checked, and refused, every time", async () => {
+    const store = new MemoryStore();
+    const issuer = createSessionStorage({ store, cookie });
+    const s = await issuer.read(null);
+    s.set("user", "ann");
+    const sid = cookiePair(await issuer.save(s));
+    const reader = createSessionStorage({ store, cookie }); // another process, in effect
+    const macs = countMacs();
+    assert.equal((await reader.read(sid)).get("user"), "ann");
+    assert.equal(macs.count(), 1);
+    assert.equal((await reader.read(sid)).get("user"), "ann");
+    assert.equal(macs.count(), 1, "remembered once authentic");
+    const tampered = sid.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    for (let i = 1; i <= 3; i++) {
+      assert.equal((await reader.read(tampered)).isNew, true);
+      assert.equal(macs.count(), 1 + i, "a forged token is never remembered");
+    }
+  });
+
+  test("a destroyed session's remembered token is a fresh session", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    const s = await storage.read(null);
+    s.set("user", "ann");
+    const sid = cookiePair(await storage.save(s));
+    await storage.destroySession(await storage.read(sid));
+    const after = await storage.read(sid);
+    assert.equal(after.isNew, true);
+    assert.equal(after.get("user"), undefined);
+  });
+
+  test("the memory of tokens is bounded: the oldest leaves first", () => {
+    const tokens = new VerifiedTokens(2);
+    const v = (id: string) => ({ id, key: `k${id}`, stale: false });
+    tokens.add("a", v("1"));
+    tokens.add("b", v("2"));
+    tokens.add("b", v("2"));
+    tokens.add("c", v("3"));
+    assert.equal(tokens.get("a"), undefined);
+    assert.deepEqual(tokens.get("b"), v("2"));
+    assert.deepEqual(tokens.get("c"), v("3"));
+  });
+});
