@@ -146,6 +146,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     const now = this.t.now();
     const raw = this.transport.token(input);
     let token = raw ? this.verified.get(raw) : undefined;
+    let stale = false;
     if (token === undefined) {
       let opened = this.cookie.openValue(raw);
       if (opened instanceof Promise) opened = await opened;
@@ -157,8 +158,10 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       }
       let key = this.keyOf(id);
       if (key instanceof Promise) key = await key;
-      token = { id, key, stale: opened.stale };
-      this.verified.add(raw!, token);
+      token = { id, key };
+      stale = opened.stale;
+      // A token under an older secret is about to be replaced: not worth remembering.
+      if (!stale) this.verified.add(raw!, token);
     }
     const { id, key } = token;
     const store = this.store;
@@ -191,7 +194,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     session._key = key;
     session._lastSeenAt = record.lastSeenAt;
     // A cookie signed with an older secret is re-issued under the current one (the id stays).
-    session._stale = token.stale;
+    session._stale = stale;
     return session;
   }
 
@@ -262,7 +265,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now));
     const issue = (token: string) => {
       // The client will present this token next: it is known authentic already.
-      if (session._key !== undefined) this.verified.add(token, { id: session.id, key: session._key, stale: false });
+      if (session._key !== undefined) this.verified.add(token, { id: session.id, key: session._key });
       return this.transport.issue(token, cap);
     };
     return value instanceof Promise ? value.then(issue) : issue(value);

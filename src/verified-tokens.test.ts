@@ -73,15 +73,16 @@ describe("tokens already authenticated", () => {
     assert.equal(after.get("user"), undefined);
   });
 
-  test("the memory of tokens is bounded: the oldest leaves first", () => {
+  test("the memory of tokens is bounded: the least recently used leaves first", () => {
     const tokens = new VerifiedTokens(2);
-    const v = (id: string) => ({ id, key: `k${id}`, stale: false });
-    tokens.add("a", v("1"));
-    tokens.add("b", v("2"));
-    tokens.add("b", v("2"));
-    tokens.add("c", v("3"));
-    assert.equal(tokens.get("a"), undefined);
-    assert.deepEqual(tokens.get("b"), v("2"));
-    assert.deepEqual(tokens.get("c"), v("3"));
+    const v = (n: number) => ({ id: String(n).repeat(32), key: `key-${n}` });
+    tokens.add("a", v(1));
+    tokens.add("b", v(2));
+    tokens.add("b", v(2));
+    assert.deepEqual(tokens.get("a"), v(1), "a is now the most recently used");
+    tokens.add("c", v(3));
+    assert.equal(tokens.get("b"), undefined);
+    assert.deepEqual(tokens.get("a"), v(1));
+    assert.deepEqual(tokens.get("c"), v(3));
   });
 });
