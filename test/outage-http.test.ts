@@ -1,4 +1,5 @@
-// Redis and PostgreSQL go away under HTTP load and come back: requests during
+// Redis and PostgreSQL (servers of the test's own, stopped and started again)
+// go away under HTTP load and come back: requests during
 // the outage are 503s that never touch the user's cookie, none waits past the
 // store's timeout, and the same server recovers by itself.
 import assert from "node:assert/strict";
@@ -16,11 +17,10 @@ import { createRedisSessionStorage } from "../src/redis.js";
 import type { Session } from "../src/session.js";
 import { SECRET_A, serveFetch } from "./helpers.js";
 import { PrivateRedis, needRedisServer } from "./private-redis.js";
-import { DATABASE_URL, need } from "./services.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { PrivatePostgres, needPrivatePostgres } from "./private-postgres.js";
 
 const redisSkip = needRedisServer();
-const pgSkip = await need("PostgreSQL");
+const pgSkip = needPrivatePostgres();
 
 /** The store's timeout (ms). A request makes at most two store calls (read, save). */
 const TIMEOUT = 400;
@@ -172,43 +172,35 @@ describe("Redis stopped and restarted under HTTP load", { skip: redisSkip }, () 
   });
 });
 
-describe("PostgreSQL cut off and back under HTTP load", { skip: pgSkip }, () => {
+describe("PostgreSQL stopped and restarted under HTTP load", { skip: pgSkip }, () => {
   const closers: Array<() => Promise<unknown>> = [];
   after(async () => {
     for (const close of closers.reverse()) await close();
   });
 
-  /** A pool reaching PostgreSQL through a proxy the test can cut, and a fresh table. */
+  /** A PostgreSQL server of the test's own, a pool on it, and the table. */
   async function setup() {
-    const { hostname, port } = new URL(DATABASE_URL);
-    const proxy = new TcpProxy({ host: hostname, port: Number(port || 5432) });
-    await proxy.start();
-    closers.push(() => proxy.stop());
-    const url = new URL(DATABASE_URL);
-    url.host = `127.0.0.1:${proxy.port}`;
-    const pool = new pg.Pool({ connectionString: url.href, max: 4, connectionTimeoutMillis: TIMEOUT });
-    pool.on("error", () => {}); // idle clients cut by the outage
-    const table = `tessera_test_outage_${Math.random().toString(36).slice(2, 10)}`;
-    await pool.query(schemaSql(table));
-    closers.push(async () => {
-      await pool.query(`DROP TABLE ${table}`);
-      await pool.end();
-    });
-    const storage = createPostgresSessionStorage({ pool, table, cookie, timeout: TIMEOUT });
-    return { proxy, storage };
+    const server = await PrivatePostgres.start();
+    closers.push(() => server.close());
+    const pool = new pg.Pool({ connectionString: server.url, max: 4, connectionTimeoutMillis: TIMEOUT });
+    pool.on("error", () => {}); // idle clients cut by the shutdown
+    await pool.query(schemaSql());
+    closers.push(() => pool.end());
+    const storage = createPostgresSessionStorage({ pool, cookie, timeout: TIMEOUT });
+    return { outage: { stop: () => server.stop(), start: () => server.resume() }, storage };
   }
 
   test("the node middleware: 503s during the outage, then it serves again", async (t) => {
-    const { proxy, storage } = await setup();
+    const { outage, storage } = await setup();
     const server = await serveNode(storage);
     closers.push(() => server.close());
-    t.diagnostic(await check(storage, await underLoad(server.url, proxy)));
+    t.diagnostic(await check(storage, await underLoad(server.url, outage)));
   });
 
   test("withSession (fetch): 503s during the outage, then it serves again", async (t) => {
-    const { proxy, storage } = await setup();
+    const { outage, storage } = await setup();
     const server = await serveWithFetch(storage);
     closers.push(() => server.close());
-    t.diagnostic(await check(storage, await underLoad(server.url, proxy)));
+    t.diagnostic(await check(storage, await underLoad(server.url, outage)));
   });
 });
