@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { useCryptoBackend } from "../src/crypto/backend.js";
 
 /** Two well-formed secrets (32+ bytes, no placeholder words). */
@@ -68,4 +70,13 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 50): Promise<T
     await new Promise((r) => setTimeout(r, 100));
   }
   return undefined;
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server a test starts itself). */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
 }

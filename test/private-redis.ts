@@ -4,9 +4,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./helpers.js";
 
 /** `false` when redis-server can be run; a skip reason otherwise (a failure under CI=true). */
 export function needRedisServer(): false | string {
@@ -15,14 +15,6 @@ export function needRedisServer(): false | string {
   if (process.env.CI === "true") throw new Error(`${line}, and CI=true requires it`);
   console.log(`# skipped: ${line}`);
   return line;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export class PrivateRedis {
