@@ -7,6 +7,7 @@ import { emit, type SessionEventListener } from "./events.js";
 import { Session, flashKey, unflashKey, type SessionData } from "./session.js";
 import { createTransport, type Transport } from "./transport.js";
 import { VerifiedTokens } from "./verified-tokens.js";
+import { putOwn } from "./own.js";
 import { sessionCookie, type CommitOptions, type SessionStorage, type StorageOptions } from "./storage.js";
 import { fromStrategy, isStrategy, type SessionIdStorageStrategy } from "./stores/strategy.js";
 import type { Awaitable, SessionPatch, SessionRecord, SessionStore } from "./stores/store.js";
@@ -236,10 +237,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       lastSeenAt: now,
       expiresAt: expiryOf(this.t, session._createdAt, now),
     };
-    const put = (k: string, v: unknown) => {
-      if (k === "__proto__") Object.defineProperty(patch.set, k, { value: v, writable: true, enumerable: true, configurable: true });
-      else patch.set[k] = v;
-    };
+    const put = (k: string, v: unknown) => putOwn(patch.set, k, v);
     if (session._cleared) {
       for (const k of Object.keys(session._data)) put(k, session._data[k]);
     } else if (session._changes) {

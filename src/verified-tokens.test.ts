@@ -30,13 +30,18 @@ class CountingStore extends MemoryStore {
 
 const cookie = { secrets: [SECRET_A], name: "sid" };
 
+/** Signs "ann" in through `storage`: the cookie pair to send back. */
+async function signIn(storage: { read(c: null): Promise<any>; save(s: any): Promise<string | null> }): Promise<string> {
+  const s = await storage.read(null);
+  s.set("user", "ann");
+  return cookiePair(await storage.save(s));
+}
+
 describe("tokens already authenticated", () => {
   test("a returning client's token skips the MAC check, but every request still asks the store", async () => {
     const store = new CountingStore();
     const storage = createSessionStorage({ store, cookie });
-    const s = await storage.read(null);
-    s.set("user", "ann");
-    const sid = cookiePair(await storage.save(s));
+    const sid = await signIn(storage);
     const macs = countMacs();
     for (let i = 0; i < 5; i++) assert.equal((await storage.read(sid)).get("user"), "ann");
     assert.equal(macs.count(), 0, "the token this storage issued is known authentic");
@@ -45,10 +50,7 @@ describe("tokens already authenticated", () => {
 
   test("a token from elsewhere is checked in full once; a tampered copy is checked, and refused, every time", async () => {
     const store = new MemoryStore();
-    const issuer = createSessionStorage({ store, cookie });
-    const s = await issuer.read(null);
-    s.set("user", "ann");
-    const sid = cookiePair(await issuer.save(s));
+    const sid = await signIn(createSessionStorage({ store, cookie }));
     const reader = createSessionStorage({ store, cookie }); // another process, in effect
     const macs = countMacs();
     assert.equal((await reader.read(sid)).get("user"), "ann");
@@ -64,9 +66,7 @@ describe("tokens already authenticated", () => {
 
   test("a destroyed session's remembered token is a fresh session", async () => {
     const storage = createMemorySessionStorage({ cookie });
-    const s = await storage.read(null);
-    s.set("user", "ann");
-    const sid = cookiePair(await storage.save(s));
+    const sid = await signIn(storage);
     await storage.destroySession(await storage.read(sid));
     const after = await storage.read(sid);
     assert.equal(after.isNew, true);

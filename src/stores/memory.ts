@@ -142,7 +142,7 @@ export class MemoryStore implements SessionStore {
     if (!entry) return null;
     const data = JSON.parse(entry.json) as Record<string, unknown>;
     const taken = takeFields(data, fields);
-    entry.json = JSON.stringify(data);
+    if (Object.keys(taken).length > 0) entry.json = JSON.stringify(data);
     return taken;
   }
 
