@@ -49,7 +49,7 @@ async function remixRoundTrip() {
   };
 }
 
-const payload = Buffer.from(JSON.stringify({ d: DATA, c: 1767225600, s: 1767225600 }));
+const payload = Buffer.from(JSON.stringify([DATA, 1767225600, 0])); // tessera's payload shape
 const signedBytes = Buffer.from(payload.toString("base64url"));
 const hmacKey = randomBytes(32);
 const aesKey = randomBytes(32);

@@ -130,6 +130,11 @@ function remix(storage: RemixStorage): Handler {
 const plain = { secrets: [SECRET], secure: false, name: "s" };
 const variants: Record<string, () => Handler> = {
   bare: () => (_req, res) => void res.end("1"),
+  // The bytes of a cookie session without its work: the ceiling for any cookie session here.
+  "cookie echo": () => (req, res) => {
+    res.writeHead(200, { "Set-Cookie": `s=${cookieOf(req, "s") ?? "x".repeat(100)}; Path=/; HttpOnly; SameSite=Lax` });
+    res.end("1");
+  },
 
   "hand-written cookie": handCookie,
   "hand-written signed cookie": handSignedCookie,

@@ -17,10 +17,11 @@ const SECONDS = quick ? 1 : 2;
  * for waking it (inside the server's writev: 40% of its CPU in profiles), and
  * that cost grows as the server slows, which exaggerates every difference.
  */
-const CONNECTIONS = 100;
+const CONNECTIONS = Number(process.argv.find((a) => a.startsWith("--connections="))?.slice(14) ?? 100);
 
-const VARIANTS = [
+const ALL = [
   "bare",
+  "cookie echo",
   "hand-written cookie",
   "tessera cookie",
   "iron-session",
@@ -33,7 +34,11 @@ const VARIANTS = [
   "remix memory",
   "express-session",
 ] as const;
-type Variant = (typeof VARIANTS)[number];
+type Variant = (typeof ALL)[number];
+
+/** `--only=a,b`: measure just these variants (for a focused comparison). */
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const VARIANTS: readonly Variant[] = only ? ALL.filter((v) => only.includes(v)) : ALL;
 
 /** Who each tessera variant is measured against. */
 const KIND: Partial<Record<Variant, { floor: Variant; peers: Variant[] }>> = {
@@ -85,7 +90,8 @@ try {
     }
   }
   /** Median of per-round ratios a/b: both measured in the same round. */
-  const ratio = (a: Variant, b: Variant) => median(rps.get(a)!.map((x, i) => x / rps.get(b)![i]!));
+  const ratio = (a: Variant, b: Variant) => (rps.has(b) ? median(rps.get(a)!.map((x, i) => x / rps.get(b)![i]!)) : NaN);
+  const times = (x: number) => (Number.isNaN(x) ? "" : `${x.toFixed(2)}x`);
 
   const lines: string[] = [];
   lines.push(`# HTTP: read the session, increment a counter, save (node:http, autocannon, ${CONNECTIONS} connections)`);
@@ -95,10 +101,11 @@ try {
   for (const v of VARIANTS) {
     const xs = rps.get(v)!;
     const kind = KIND[v];
-    const floor = kind ? `${ratio(v, kind.floor).toFixed(2)}x` : "";
-    const peer = kind ? `${Math.min(...kind.peers.map((p) => ratio(v, p))).toFixed(2)}x` : "";
+    const floor = kind ? times(ratio(v, kind.floor)) : "";
+    const peers = kind ? kind.peers.filter((p) => rps.has(p)) : [];
+    const peer = peers.length ? times(Math.min(...peers.map((p) => ratio(v, p)))) : "";
     lines.push(
-      `| ${v} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${median(p99.get(v)!)} | ${ratio(v, "bare").toFixed(2)}x | ${floor} | ${peer} |`,
+      `| ${v} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${median(p99.get(v)!)} | ${times(ratio(v, "bare"))} | ${floor} | ${peer} |`,
     );
   }
   const failed = [...errors].filter(([, n]) => n > 0);
@@ -106,10 +113,13 @@ try {
   lines.push("\nTargets: each tessera variant >= 0.85x its hand-written counterpart and >= 1.5x the best peer of its kind.");
   const report = lines.join("\n");
   console.log(report);
-  await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/http.md", `${report}\n`);
-  const data = VARIANTS.map((v) => ({ variant: v, median: median(rps.get(v)!), vsBare: ratio(v, "bare"), p99: median(p99.get(v)!) }));
-  await writeFile("bench/results/http.json", JSON.stringify(data, null, 2));
+  if (!only) {
+    // A focused run is not the report.
+    await mkdir("bench/results", { recursive: true });
+    await writeFile("bench/results/http.md", `${report}\n`);
+    const data = VARIANTS.map((v) => ({ variant: v, median: median(rps.get(v)!), vsBare: ratio(v, "bare"), p99: median(p99.get(v)!) }));
+    await writeFile("bench/results/http.json", JSON.stringify(data, null, 2));
+  }
 } finally {
   for (const s of servers.values()) s.child.kill();
 }

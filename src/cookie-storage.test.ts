@@ -184,7 +184,14 @@ describe("cookie session storage", () => {
     const { createCookie } = await import("./cookie/cookie.js");
     const forger = createCookie("sid", { secrets: [SECRET_A], encrypt: true });
     const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" } });
-    for (const payload of [[], null, 1, "x", { d: [] }, { d: {}, c: "1", s: 1 }, { d: {}, c: 1, s: 1, f: 3 }, { c: 1, s: 1 }]) {
+    const now = Math.floor(Date.now() / 1000);
+    const shapes = [
+      [], null, 1, "x", {}, { d: {}, c: now, s: now }, [{}], [{}, now], [[], now, 0], [null, now, 0], [{}, String(now), 0],
+      [{}, now, -1], [{}, now, 0.5], [{}, now, 0, 3], [{}, now, 0, []], [{}, now, 0, {}, {}],
+    ];
+    const good = await storage.read(cookiePair(await forger.serialize([{ admin: true }, now, 0])));
+    assert.equal(good.get("admin"), true, "the one shape that is ours");
+    for (const payload of shapes) {
       const session = await storage.read(cookiePair(await forger.serialize(payload)));
       assert.equal(session.isNew, true, JSON.stringify(payload));
     }

@@ -1,14 +1,23 @@
 import { checkMaxAge } from "./cookie/attributes.js";
 import type { SealedCookie } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
-import { cryptoBackend, type MaybePromise } from "./crypto/backend.js";
+import { cryptoBackend } from "./crypto/backend.js";
+import { promised, then, type MaybePromise } from "./maybe-promise.js";
 import { SessionStoreError } from "./errors.js";
 import { emit, type SessionEventListener } from "./events.js";
 import { Session, flashKey, unflashKey, type SessionData } from "./session.js";
 import { createTransport, type Transport } from "./transport.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 import { putOwn } from "./own.js";
-import { sessionCookie, type CommitOptions, type SessionStorage, type StorageOptions } from "./storage.js";
+import {
+  readNow,
+  saveNow,
+  sessionCookie,
+  type AnswersAtOnce,
+  type CommitOptions,
+  type SessionStorage,
+  type StorageOptions,
+} from "./storage.js";
 import { fromStrategy, isStrategy, type SessionIdStorageStrategy } from "./stores/strategy.js";
 import type { Awaitable, SessionPatch, SessionRecord, SessionStore } from "./stores/store.js";
 import { expiryOf, resolveTimeouts, secondsUntil, type Timeouts } from "./time.js";
@@ -53,6 +62,13 @@ export interface IdSessionStorage<Data = SessionData, FlashData = Data> extends 
 
 /** 24 random bytes: 192 bits from the CSPRNG, 32 base64url characters. */
 const ID_BYTES = 24;
+const ID_LENGTH = 32;
+/** An authentic token's session id and store key. */
+interface VerifiedToken {
+  id: string;
+  key: string;
+}
+
 /** Exactly what `newId` makes; anything else never reaches a store (SECURITY B4). */
 const ID_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
@@ -97,14 +113,15 @@ export function createSessionStorage<Data = SessionData, FlashData = Data>(
   return new IdStorage<Data, FlashData>(options);
 }
 
-class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
+class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, AnswersAtOnce<Data, FlashData> {
   readonly cookie: SealedCookie;
   readonly transport: Transport;
   private readonly store: SessionStore;
   private readonly t: Timeouts;
   private readonly userKey: string | undefined;
   private readonly onEvent: SessionEventListener | undefined;
-  private readonly verified = new VerifiedTokens();
+  /** Authentic tokens, each with its id and store key joined in one string (about 250 bytes an entry). */
+  private readonly verified = new VerifiedTokens<string>();
 
   constructor(options: IdSessionStorageOptions) {
     this.t = resolveTimeouts(options);
@@ -143,47 +160,57 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     return new Session<Data, FlashData>({ id: newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId });
   }
 
-  async read(input: CookieInput): Promise<Session<Data, FlashData>> {
+  read(input: CookieInput): Promise<Session<Data, FlashData>> {
+    return promised(() => this[readNow](input));
+  }
+
+  /** `read`, without a promise when the token is remembered and the store answers at once. */
+  [readNow](input: CookieInput): MaybePromise<Session<Data, FlashData>> {
     const now = this.t.now();
     const raw = this.transport.token(input);
-    let token = raw ? this.verified.get(raw) : undefined;
-    let stale = false;
-    if (token === undefined) {
-      let opened = this.cookie.openValue(raw);
-      if (opened instanceof Promise) opened = await opened;
-      // Only an authentic value of exactly our id's shape goes further (SECURITY B4).
+    if (!raw) return this.fresh(now);
+    const known = this.verified.get(raw);
+    return known ? this.load({ id: known.slice(0, ID_LENGTH), key: known.slice(ID_LENGTH) }, false, now) : this.verify(raw, now);
+  }
+
+  /** Checks a token not remembered: only an authentic value of exactly our id's shape goes further (SECURITY B4). */
+  private verify(raw: string, now: number): MaybePromise<Session<Data, FlashData>> {
+    return then(this.cookie.openValue(raw), (opened) => {
       const id = opened && opened.json.length === 34 ? opened.json.slice(1, -1) : "";
-      if (!opened || !ID_SHAPE.test(id) || opened.json !== `"${id}"`) {
-        if (raw) await emit(this.onEvent, this.cookie.name, raw, "rejected", "tampered");
-        return this.fresh(now);
-      }
-      let key = this.keyOf(id);
-      if (key instanceof Promise) key = await key;
-      token = { id, key };
-      stale = opened.stale;
-      // A token under an older secret is about to be replaced: not worth remembering.
-      if (!stale) this.verified.add(raw!, token);
-    }
-    const { id, key } = token;
+      if (!opened || !ID_SHAPE.test(id) || opened.json !== `"${id}"`) return this.rejected(raw, "tampered", now);
+      return then(this.keyOf(id), (key) => {
+        // A token under an older secret is about to be replaced: not worth remembering.
+        if (!opened.stale) this.verified.add(raw, id + key);
+        return this.load({ id, key }, opened.stale, now);
+      });
+    });
+  }
+
+  /** The stored session of an authentic token. */
+  private load(token: VerifiedToken, stale: boolean, now: number): MaybePromise<Session<Data, FlashData>> {
     const store = this.store;
-    let record = this.call("read", () => store.get(key, now));
-    if (record instanceof Promise) record = await record;
-    // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
-    if (!record || record.expiresAt <= now) {
-      await emit(this.onEvent, this.cookie.name, id, "rejected", "unknown");
-      return this.fresh(now);
-    }
-    const { data, flash: stored } = splitFlash(record.data);
-    let flash = stored;
-    const flashTaken = flash !== null && this.store.take !== undefined;
-    if (flashTaken) {
+    return then(this.call("read", () => store.get(token.key, now)), (record) => {
+      // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
+      if (!record || record.expiresAt <= now) return this.rejected(token.id, "unknown", now);
+      const { data, flash } = splitFlash(record.data);
+      if (flash === null || this.store.take === undefined) return this.sessionOf(token, stale, record, data, flash, false);
       // Claim the flash before anyone sees it: a concurrent request gets none (shown once).
-      const won = await this.takeFlash(key, Object.keys(flash!), now);
-      if (won === undefined) return this.fresh(now); // destroyed meanwhile
-      flash = won;
-    }
+      return this.takeFlash(token.key, Object.keys(flash), now).then((won) =>
+        won === undefined ? this.fresh(now) /* destroyed meanwhile */ : this.sessionOf(token, stale, record, data, won, true),
+      );
+    });
+  }
+
+  private sessionOf(
+    token: VerifiedToken,
+    stale: boolean,
+    record: SessionRecord,
+    data: Record<string, unknown>,
+    flash: Record<string, unknown> | null,
+    flashTaken: boolean,
+  ): Session<Data, FlashData> {
     const session = new Session<Data, FlashData>({
-      id,
+      id: token.id,
       data,
       flash,
       flashTaken,
@@ -192,11 +219,17 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
       expiresAt: record.expiresAt,
       newId,
     });
-    session._key = key;
+    session._key = token.key;
     session._lastSeenAt = record.lastSeenAt;
     // A cookie signed with an older secret is re-issued under the current one (the id stays).
     session._stale = stale;
     return session;
+  }
+
+  /** A presented session that is refused: a fresh one, after the event (when someone listens). */
+  private rejected(presented: string, reason: "tampered" | "unknown", now: number): MaybePromise<Session<Data, FlashData>> {
+    if (!this.onEvent) return this.fresh(now);
+    return emit(this.onEvent, this.cookie.name, presented, "rejected", reason).then(() => this.fresh(now));
   }
 
   /** Takes the flash values `names` out of the store: those this request won, or undefined when the session is gone. */
@@ -263,64 +296,78 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData> {
     const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now));
     const issue = (token: string) => {
       // The client will present this token next: it is known authentic already.
-      if (session._key !== undefined) this.verified.add(token, { id: session.id, key: session._key });
+      if (session._key !== undefined) this.verified.add(token, session.id + session._key);
       return this.transport.issue(token, cap);
     };
     return value instanceof Promise ? value.then(issue) : issue(value);
   }
 
   save(session: Session<Data, FlashData>): Promise<string | null> {
+    return promised(() => this.persist(session, false));
+  }
+
+  [saveNow](session: Session<Data, FlashData>): MaybePromise<string | null> {
     return this.persist(session, false);
   }
 
-  private async persist(session: Session<Data, FlashData>, always: boolean, maxAge?: number): Promise<string | null> {
+  /** Saves the session: without a promise when only its changes or its expiry go to a store that answers at once. */
+  private persist(session: Session<Data, FlashData>, always: boolean, maxAge?: number): MaybePromise<string | null> {
     const now = this.t.now();
-    if (session.destroyed) {
-      await this.remove(session);
-      return this.transport.clear();
-    }
-    if (session._previousId !== undefined) {
-      // regenerateId(): the old record dies with this save (SECURITY C1). Both writes
-      // go out together, so a network store spends one round trip on them.
-      const oldKey = await this.keyOf(session._previousId);
-      session._previousId = undefined;
-      const [, header] = await Promise.all([this.call("delete", () => this.store.delete(oldKey)), this.create(session, now, maxAge)]);
-      await emit(this.onEvent, this.cookie.name, session.id, "regenerated");
-      return header;
-    }
+    if (session.destroyed) return this.remove(session).then(() => this.transport.clear());
+    if (session._previousId !== undefined) return this.regenerate(session, now, maxAge);
     if (session.isNew && !session._created) {
       // An untouched new session is never written (SECURITY B5).
       if (!session.dirty && !always) return null;
-      const header = await this.create(session, now, maxAge);
-      await emit(this.onEvent, this.cookie.name, session.id, "created");
-      return header;
+      return this.createNew(session, now, maxAge);
     }
-    const lastSeen = session._lastSeenAt ?? now;
-    const touchDue = now - lastSeen >= this.t.touch;
-    let alive: Awaitable<boolean> = true;
-    if (session.dirty || touchDue) {
-      let key = session._key ?? this.keyOf(session.id);
-      if (key instanceof Promise) key = await key;
-      const store = this.store;
-      if (session.dirty) {
-        const patch = this.patchOf(session, now);
-        alive = this.call("update", () => store.update(key, patch, now));
-        if (alive instanceof Promise) alive = await alive;
-        if (alive) this.settle(session, patch.lastSeenAt, patch.expiresAt);
-      } else {
-        const expiresAt = expiryOf(this.t, session._createdAt, now);
-        alive = this.call("touch", () => store.touch(key, now, expiresAt, now));
-        if (alive instanceof Promise) alive = await alive;
-        if (alive) this.settle(session, now, expiresAt);
-      }
-    }
-    if (!alive) {
-      // Destroyed by another request meanwhile: never resurrect it (SECURITY E2).
-      session.destroy();
-      return this.transport.clear();
-    }
+    const touchDue = now - (session._lastSeenAt ?? now) >= this.t.touch;
     const resend = always || session._stale || (touchDue && this.cookie.attributes.maxAge !== undefined);
-    return resend ? this.setCookie(session, session._expiresAt ?? now, now, maxAge) : null;
+    const reply = (alive: boolean): MaybePromise<string | null> => {
+      if (!alive) {
+        // Destroyed by another request meanwhile: never resurrect it (SECURITY E2).
+        session.destroy();
+        return this.transport.clear();
+      }
+      return resend ? this.setCookie(session, session._expiresAt ?? now, now, maxAge) : null;
+    };
+    if (!session.dirty && !touchDue) return reply(true);
+    return then(
+      then(session._key ?? this.keyOf(session.id), (key) => this.write(session, key, now)),
+      reply,
+    );
+  }
+
+  /** Stores this request's changes, or only the new expiry; false when the session is gone. */
+  private write(session: Session<Data, FlashData>, key: string, now: number): MaybePromise<boolean> {
+    const store = this.store;
+    if (session.dirty) {
+      const patch = this.patchOf(session, now);
+      return then(this.call("update", () => store.update(key, patch, now)), (alive) => {
+        if (alive) this.settle(session, patch.lastSeenAt, patch.expiresAt);
+        return alive;
+      });
+    }
+    const expiresAt = expiryOf(this.t, session._createdAt, now);
+    return then(this.call("touch", () => store.touch(key, now, expiresAt, now)), (alive) => {
+      if (alive) this.settle(session, now, expiresAt);
+      return alive;
+    });
+  }
+
+  /** regenerateId(): the old record dies with this save (SECURITY C1). */
+  private async regenerate(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
+    const oldKey = await this.keyOf(session._previousId!);
+    session._previousId = undefined;
+    // Both writes go out together, so a network store spends one round trip on them.
+    const [, header] = await Promise.all([this.call("delete", () => this.store.delete(oldKey)), this.create(session, now, maxAge)]);
+    await emit(this.onEvent, this.cookie.name, session.id, "regenerated");
+    return header;
+  }
+
+  private async createNew(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
+    const header = await this.create(session, now, maxAge);
+    await emit(this.onEvent, this.cookie.name, session.id, "created");
+    return header;
   }
 
   private async create(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {

@@ -1,6 +1,7 @@
 import { SealedCookie, type Cookie, type CookieOptions } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
 import { secretsOrEphemeral } from "./cookie/secrets.js";
+import type { MaybePromise } from "./maybe-promise.js";
 import type { Session, SessionData } from "./session.js";
 import type { SessionEventListener } from "./events.js";
 import type { Transport, TransportOption } from "./transport.js";
@@ -81,4 +82,31 @@ export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefau
     secrets,
     now,
   );
+}
+
+/**
+ * @internal How the integrations read and save: like `read` and `save`, but
+ * without a promise when the storage can answer at once (a memory store, a
+ * cookie on Node), so that such a request makes none. They may throw.
+ */
+export const readNow: unique symbol = Symbol("tessera.readNow");
+/** @internal See `readNow`. */
+export const saveNow: unique symbol = Symbol("tessera.saveNow");
+
+/** @internal A storage with the integrations' way in. Both storages of this package have it. */
+export interface AnswersAtOnce<Data, FlashData> {
+  [readNow](input: CookieInput): MaybePromise<Session<Data, FlashData>>;
+  [saveNow](session: Session<Data, FlashData>): MaybePromise<string | null>;
+}
+
+/** `storage.read(input)`, without a promise when the storage can answer at once. May throw. */
+export function readAtOnce<Data, FlashData>(storage: SessionStorage<Data, FlashData>, input: CookieInput): MaybePromise<Session<Data, FlashData>> {
+  const fast = (storage as Partial<AnswersAtOnce<Data, FlashData>>)[readNow];
+  return fast ? fast.call(storage, input) : storage.read(input);
+}
+
+/** `storage.save(session)`, without a promise when the storage can answer at once. May throw. */
+export function saveAtOnce<Data, FlashData>(storage: SessionStorage<Data, FlashData>, session: Session<Data, FlashData>): MaybePromise<string | null> {
+  const fast = (storage as Partial<AnswersAtOnce<Data, FlashData>>)[saveNow];
+  return fast ? fast.call(storage, session) : storage.save(session);
 }

@@ -1,20 +1,23 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
-import { SECRET_A, cookiePair } from "../test/helpers.js";
+import { SECRET_A, cookiePair, fakeClock } from "../test/helpers.js";
+import { createCookieSessionStorage } from "./cookie-storage.js";
 import { useCryptoBackend } from "./crypto/backend.js";
 import { createMemorySessionStorage } from "./memory-storage.js";
 import { MemoryStore } from "./stores/memory.js";
 import { createSessionStorage } from "./id-storage.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 
-/** Counts MAC computations on the node backend until the test ends. */
+/** Counts MAC checks and decryptions on the node backend until the test ends. */
 function countMacs(): { count(): number } {
   const backend = useCryptoBackend("node");
   let n = 0;
   const hmac = backend.hmac.bind(backend);
   const hmacBase64Url = backend.hmacBase64Url.bind(backend);
+  const decrypt = backend.decrypt.bind(backend);
   backend.hmac = (k, d) => (n++, hmac(k, d));
   backend.hmacBase64Url = (k, d) => (n++, hmacBase64Url(k, d));
+  backend.decrypt = (k, s, a) => (n++, decrypt(k, s, a));
   return { count: () => n };
 }
 
@@ -74,7 +77,7 @@ describe("tokens already authenticated", () => {
   });
 
   test("the memory of tokens is bounded: the least recently used leaves first", () => {
-    const tokens = new VerifiedTokens(2);
+    const tokens = new VerifiedTokens<{ id: string; key: string }>(2);
     const v = (n: number) => ({ id: String(n).repeat(32), key: `key-${n}` });
     tokens.add("a", v(1));
     tokens.add("b", v(2));
@@ -84,5 +87,61 @@ describe("tokens already authenticated", () => {
     assert.equal(tokens.get("b"), undefined);
     assert.deepEqual(tokens.get("a"), v(1));
     assert.deepEqual(tokens.get("c"), v(3));
+  });
+
+  test("a token longer than the limit is never remembered", () => {
+    const tokens = new VerifiedTokens<string>(10, 8);
+    tokens.add("12345678", "fits");
+    tokens.add("123456789", "too long");
+    assert.equal(tokens.get("12345678"), "fits");
+    assert.equal(tokens.get("123456789"), undefined);
+  });
+});
+
+describe("cookie values already authenticated", () => {
+  for (const encrypt of [false, true]) {
+    const kind = encrypt ? "an encrypted" : "a signed";
+
+    test(`${kind} cookie this storage issued opens without a MAC check or decryption`, async () => {
+      const storage = createCookieSessionStorage({ cookie: { ...cookie, encrypt } });
+      const value = await signIn(storage);
+      const macs = countMacs();
+      for (let i = 0; i < 3; i++) assert.equal((await storage.read(value)).get("user"), "ann");
+      assert.equal(macs.count(), 0);
+    });
+
+    test(`${kind} cookie from elsewhere is checked once; a tampered copy is checked, and refused, every time`, async () => {
+      const value = await signIn(createCookieSessionStorage({ cookie: { ...cookie, encrypt } }));
+      const reader = createCookieSessionStorage({ cookie: { ...cookie, encrypt } });
+      const macs = countMacs();
+      assert.equal((await reader.read(value)).get("user"), "ann");
+      assert.equal((await reader.read(value)).get("user"), "ann");
+      assert.equal(macs.count(), 1, "remembered once authentic");
+      const tampered = value.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+      for (let i = 1; i <= 3; i++) {
+        assert.equal((await reader.read(tampered)).isNew, true);
+        assert.equal(macs.count(), 1 + i, "a forged value is never remembered");
+      }
+    });
+  }
+
+  test("a remembered cookie still expires: its timestamps are read on every request", async () => {
+    const clock = fakeClock();
+    const storage = createCookieSessionStorage({ cookie, now: clock.now, idleTimeout: 600 });
+    const value = await signIn(storage);
+    clock.advance(599);
+    assert.equal((await storage.read(value)).get("user"), "ann");
+    clock.advance(2);
+    const after = await storage.read(value);
+    assert.equal(after.isNew, true);
+    assert.equal(after.get("user"), undefined);
+  });
+
+  test("a remembered cookie's data is parsed anew each time: one request's changes never leak into another's", async () => {
+    const storage = createCookieSessionStorage({ cookie });
+    const value = await signIn(storage);
+    const first = await storage.read(value);
+    first.set("user", "mallory");
+    assert.equal((await storage.read(value)).get("user"), "ann");
   });
 });

@@ -92,6 +92,8 @@ describe("tessera inspect", () => {
       assert.match(r.stdout, /^browser expiry: Max-Age=3600 s/m);
       assert.match(r.stdout, new RegExp(`^format: ${encrypt ? "encrypted" : "signed"}`, "m"));
       assert.match(r.stdout, /^verifies: yes, with secret #1 \(current\)$/m);
+      assert.match(r.stdout, /^created: \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+      assert.match(r.stdout, /^last seen: \d{4}-\d\d-\d\dT[\d:.]+Z \(idle and absolute timeouts count from these\)$/m);
       assert.match(r.stdout, /^data: \{"user":"ann"\}$/m);
       assert.match(r.stdout, /^flash \(for the next request\): \{"notice":"hi"\}$/m);
       assert.ok(!r.stdout.includes(SECRET_A) && !r.stderr.includes(SECRET_A));

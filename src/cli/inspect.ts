@@ -10,13 +10,6 @@ when it expires, and, for cookie sessions, the decoded data. Accepts a Cookie
 pair ("name=value") or a whole Set-Cookie header. Secrets are never printed.
 Exit code 0 when it verifies, 1 when it does not, 2 on bad arguments.`;
 
-interface Payload {
-  d?: Record<string, unknown>;
-  f?: Record<string, unknown>;
-  c?: number;
-  s?: number;
-}
-
 export async function inspect(input: string | undefined, secrets: string[]): Promise<number> {
   if (!input) throw new CliError("inspect needs a cookie: tessera inspect 'name=value' --secret S");
   if (secrets.length === 0) throw new CliError("inspect needs at least one --secret (the first is the current one)");
@@ -55,12 +48,16 @@ export async function inspect(input: string | undefined, secrets: string[]): Pro
 function describe(json: string): string[] {
   const value = JSON.parse(json) as unknown;
   if (typeof value === "string") return [`kind: session id (the data lives in the store)`, `id: ${value.slice(0, 6)}… (${value.length} characters)`];
-  const p = value as Payload;
-  if (!p || typeof p !== "object" || !p.d) return [`value: ${json}`];
-  const lines = ["kind: cookie session (the data is in the cookie)"];
-  if (typeof p.c === "number") lines.push(`created: ${new Date(p.c * 1000).toISOString()}`);
-  if (typeof p.s === "number") lines.push(`last seen: ${new Date(p.s * 1000).toISOString()} (idle and absolute timeouts count from these)`);
-  lines.push(`data: ${JSON.stringify(p.d)}`);
-  if (p.f && Object.keys(p.f).length) lines.push(`flash (for the next request): ${JSON.stringify(p.f)}`);
-  return lines;
+  // A cookie session's payload: [data, createdAt, lastSeenAt - createdAt, flash?], times in seconds.
+  if (!Array.isArray(value) || typeof value[0] !== "object" || typeof value[1] !== "number" || typeof value[2] !== "number") {
+    return [`value: ${json}`];
+  }
+  const [data, created, seenAfter, flash] = value as [unknown, number, number, Record<string, unknown> | undefined];
+  return [
+    "kind: cookie session (the data is in the cookie)",
+    `created: ${new Date(created * 1000).toISOString()}`,
+    `last seen: ${new Date((created + seenAfter) * 1000).toISOString()} (idle and absolute timeouts count from these)`,
+    `data: ${JSON.stringify(data)}`,
+    ...(flash && Object.keys(flash).length ? [`flash (for the next request): ${JSON.stringify(flash)}`] : []),
+  ];
 }

@@ -1,5 +1,6 @@
 import { SessionConfigError } from "../errors.js";
-import { cryptoBackend, type MaybePromise } from "../crypto/backend.js";
+import { cryptoBackend } from "../crypto/backend.js";
+import type { MaybePromise } from "../maybe-promise.js";
 import {
   checkMaxAge,
   renderAttributes,

@@ -1,4 +1,5 @@
-import { cryptoBackend, type MaybePromise } from "../crypto/backend.js";
+import { cryptoBackend } from "../crypto/backend.js";
+import { then, type MaybePromise } from "../maybe-promise.js";
 import type { Keyring } from "./keyring.js";
 
 /**
@@ -38,11 +39,6 @@ function equalText(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
-}
-
-/** `f(x)`, now when `x` is a value, later when it is a promise. */
-function then<T, U>(x: MaybePromise<T>, f: (v: T) => U): MaybePromise<U> {
-  return x instanceof Promise ? x.then(f) : f(x);
 }
 
 export function seal(json: string, name: string, keyring: Keyring, encrypt: boolean): MaybePromise<string> {

@@ -1,18 +1,14 @@
 import { createNodeBackend } from "./node.js";
 import { createWebBackend } from "./web.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** An opaque key for one purpose (HMAC-SHA-256 or AES-256-GCM), owned by a backend. */
 export type Key = unknown;
 
 /**
- * Node computes synchronously and Web Crypto asynchronously. Hot paths await only
- * real promises: each needless await costs a microtask turn per request.
- */
-export type MaybePromise<T> = T | Promise<T>;
-
-/**
  * The few primitives tessera needs. Two implementations produce identical bytes,
  * so a cookie sealed on Node opens on an edge runtime with the same secret.
+ * Node computes synchronously, Web Crypto asynchronously.
  */
 export interface CryptoBackend {
   readonly name: "node" | "web";

@@ -16,6 +16,13 @@ export class RequestSession<Data = SessionData, FlashData = Data> {
 
   constructor(private readonly load: () => Promise<Session<Data, FlashData>>) {}
 
+  /** A request session already read. */
+  static of<Data, FlashData>(session: Session<Data, FlashData>): RequestSession<Data, FlashData> {
+    const request = new RequestSession<Data, FlashData>(() => Promise.resolve(session));
+    request.session = session;
+    return request;
+  }
+
   get(): Promise<Session<Data, FlashData>> {
     return (this.pending ??= this.load().then((s) => (this.session = s)));
   }

@@ -2,7 +2,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { TLSSocket } from "node:tls";
 import { SessionStoreError } from "../errors.js";
 import type { Session, SessionData } from "../session.js";
-import type { SessionStorage } from "../storage.js";
+import type { MaybePromise } from "../maybe-promise.js";
+import { readAtOnce, saveAtOnce, type SessionStorage } from "../storage.js";
 import { RequestSession, runWithSession } from "./context.js";
 import { varies } from "./vary.js";
 import { isHttps, warnInsecure, type TransportOptions } from "./transport-security.js";
@@ -111,53 +112,73 @@ function holdUntilCommitted(
  */
 export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: TransportOptions = {}) {
   return function tesseraSession(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    let handlerFailed = false;
-    storage.read(storage.transport.kind === "cookie" ? (req.headers.cookie ?? null) : headersOf(req)).then(
-      (current) => {
-        (req as SessionRequest<Data, FlashData>).session = current;
-        holdUntilCommitted(res, (status, headArgs, done, failed) => {
-          if (handlerFailed || status >= 500) return done("send");
-          const { transport } = storage;
-          if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
-            const forwarded = req.headers["x-forwarded-proto"];
-            if (!isHttps(req.socket instanceof TLSSocket, Array.isArray(forwarded) ? forwarded[0] : forwarded, options)) {
-              if (current.dirty) warnInsecure();
-              return done("send");
-            }
-          }
-          // One promise chain per save: every promise a request awaits costs it time.
-          storage.save(current).then(
-            (value) => {
-              try {
-                if (value !== null) addSessionHeaders(res, storage, value, headArgs);
-              } catch (error) {
-                return failed(error);
-              }
-              done("send");
-            },
-            (error: unknown) => (error instanceof SessionStoreError ? done("unavailable") : failed(error)),
-          );
-        });
-        const rs = new RequestSession(async () => current);
-        try {
-          const result = runWithSession(rs, () => next()) as unknown;
-          if (result && typeof (result as Promise<unknown>).then === "function") {
-            (result as Promise<unknown>).then(undefined, (error) => {
-              handlerFailed = true;
-              fail(res, error);
-            });
-          }
-        } catch (error) {
-          handlerFailed = true;
-          fail(res, error);
-        }
-      },
-      (error) => {
-        if (error instanceof SessionStoreError) Object.assign(error, { status: 503, statusCode: 503, expose: true });
-        next(error);
-      },
-    );
+    const unreadable = (error: unknown) => {
+      if (error instanceof SessionStoreError) Object.assign(error, { status: 503, statusCode: 503, expose: true });
+      next(error);
+    };
+    let current: MaybePromise<Session<Data, FlashData>>;
+    try {
+      current = readAtOnce(storage, storage.transport.kind === "cookie" ? (req.headers.cookie ?? null) : headersOf(req));
+    } catch (error) {
+      return unreadable(error);
+    }
+    // A storage that answers at once (memory, cookie) makes no promise for the whole request.
+    if (current instanceof Promise) current.then((s) => handle(storage, options, s, req, res, next), unreadable);
+    else handle(storage, options, current, req, res, next);
   };
+}
+
+/** Runs the rest of the chain with `current` as `req.session`, and saves it before the response goes out. */
+function handle<Data, FlashData>(
+  storage: SessionStorage<Data, FlashData>,
+  options: TransportOptions,
+  current: Session<Data, FlashData>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: Next,
+): void {
+  let handlerFailed = false;
+  (req as SessionRequest<Data, FlashData>).session = current;
+  holdUntilCommitted(res, (status, headArgs, done, failed) => {
+    if (handlerFailed || status >= 500) return done("send");
+    const { transport } = storage;
+    if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
+      const forwarded = req.headers["x-forwarded-proto"];
+      if (!isHttps(req.socket instanceof TLSSocket, Array.isArray(forwarded) ? forwarded[0] : forwarded, options)) {
+        if (current.dirty) warnInsecure();
+        return done("send");
+      }
+    }
+    const saved = (value: string | null) => {
+      try {
+        if (value !== null) addSessionHeaders(res, storage, value, headArgs);
+      } catch (error) {
+        return failed(error);
+      }
+      done("send");
+    };
+    const unsaved = (error: unknown) => (error instanceof SessionStoreError ? done("unavailable") : failed(error));
+    let value: MaybePromise<string | null>;
+    try {
+      value = saveAtOnce(storage, current);
+    } catch (error) {
+      return unsaved(error);
+    }
+    if (value instanceof Promise) value.then(saved, unsaved);
+    else saved(value);
+  });
+  try {
+    const result = runWithSession(RequestSession.of(current), () => next()) as unknown;
+    if (result && typeof (result as Promise<unknown>).then === "function") {
+      (result as Promise<unknown>).then(undefined, (error) => {
+        handlerFailed = true;
+        fail(res, error);
+      });
+    }
+  } catch (error) {
+    handlerFailed = true;
+    fail(res, error);
+  }
 }
 
 /** Adds the session's header to the response, with `Cache-Control: no-store` and `Vary`. */

@@ -1,7 +1,8 @@
+import type { MaybePromise } from "../maybe-promise.js";
 import { putOwn } from "../own.js";
 
 /** A result, or a promise of it: an in-process store answers without a promise. */
-export type Awaitable<T> = T | Promise<T>;
+export type Awaitable<T> = MaybePromise<T>;
 
 /**
  * The contract every server-side store implements. A store knows nothing of
