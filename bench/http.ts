@@ -3,6 +3,7 @@
 // process, one after another in rotating order, round after round. Not a test.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
@@ -64,6 +65,22 @@ async function start(variant: Variant): Promise<Server> {
   return { child, url, cookie: setCookie ? setCookie.slice(0, setCookie.indexOf(";")) : "" };
 }
 
+/**
+ * CPU seconds (user + system) a server process has used, from /proc on Linux;
+ * NaN elsewhere. Throughput on a shared machine swings with the neighbours;
+ * the CPU a server spends per request swings much less.
+ */
+function cpuSeconds(server: Server): number {
+  try {
+    const stat = readFileSync(`/proc/${server.child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
 function run(server: Server, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds, headers: server.cookie ? { cookie: server.cookie } : {} });
 }
@@ -79,11 +96,14 @@ try {
   for (const v of VARIANTS) await run(servers.get(v)!, 1); // warm-up
   const rps = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const p99 = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+  const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const errors = new Map<Variant, number>(VARIANTS.map((v) => [v, 0]));
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < VARIANTS.length; i++) {
       const v = VARIANTS[(i + r) % VARIANTS.length]!;
+      const before = cpuSeconds(servers.get(v)!);
       const result = await run(servers.get(v)!, SECONDS);
+      cpu.get(v)!.push(((cpuSeconds(servers.get(v)!) - before) / result.requests.total) * 1e6);
       rps.get(v)!.push(result.requests.average);
       p99.get(v)!.push(result.latency.p99);
       errors.set(v, errors.get(v)! + result.errors + result.non2xx);
@@ -92,12 +112,16 @@ try {
   /** Median of per-round ratios a/b: both measured in the same round. */
   const ratio = (a: Variant, b: Variant) => (rps.has(b) ? median(rps.get(a)!.map((x, i) => x / rps.get(b)![i]!)) : NaN);
   const times = (x: number) => (Number.isNaN(x) ? "" : `${x.toFixed(2)}x`);
+  const perRequest = (v: Variant) => {
+    const us = median(cpu.get(v)!);
+    return Number.isNaN(us) ? "" : `${us.toFixed(1)} us`;
+  };
 
   const lines: string[] = [];
   lines.push(`# HTTP: read the session, increment a counter, save (node:http, autocannon, ${CONNECTIONS} connections)`);
   lines.push(`${new Date().toISOString().slice(0, 10)}, ${machine()}, ${cpus().length} x ${cpus()[0]?.model}; ${ROUNDS} rounds of ${SECONDS} s per variant, interleaved\n`);
-  lines.push("| variant | req/s (median) | min | max | p99 ms | vs bare | vs hand-written | vs best peer |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("| variant | req/s (median) | min | max | p99 ms | vs bare | vs hand-written | vs best peer | server CPU per request |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const v of VARIANTS) {
     const xs = rps.get(v)!;
     const kind = KIND[v];
@@ -105,7 +129,7 @@ try {
     const peers = kind ? kind.peers.filter((p) => rps.has(p)) : [];
     const peer = peers.length ? times(Math.min(...peers.map((p) => ratio(v, p)))) : "";
     lines.push(
-      `| ${v} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${median(p99.get(v)!)} | ${times(ratio(v, "bare"))} | ${floor} | ${peer} |`,
+      `| ${v} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} | ${median(p99.get(v)!)} | ${times(ratio(v, "bare"))} | ${floor} | ${peer} | ${perRequest(v)} |`,
     );
   }
   const failed = [...errors].filter(([, n]) => n > 0);
@@ -117,7 +141,7 @@ try {
     // A focused run is not the report.
     await mkdir("bench/results", { recursive: true });
     await writeFile("bench/results/http.md", `${report}\n`);
-    const data = VARIANTS.map((v) => ({ variant: v, median: median(rps.get(v)!), vsBare: ratio(v, "bare"), p99: median(p99.get(v)!) }));
+    const data = VARIANTS.map((v) => ({ variant: v, median: median(rps.get(v)!), vsBare: ratio(v, "bare"), p99: median(p99.get(v)!), cpuMicros: median(cpu.get(v)!) }));
     await writeFile("bench/results/http.json", JSON.stringify(data, null, 2));
   }
 } finally {

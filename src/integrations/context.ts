@@ -1,4 +1,17 @@
 import type { Session, SessionData } from "../session.js";
+import type { TransportOptions } from "./transport-security.js";
+
+/** Options of `withSession`, the Hono `session` and the node `session` middleware. */
+export interface IntegrationOptions extends TransportOptions {
+  /**
+   * Make the session reachable through `currentSession()`. Default true. It
+   * runs each request in an AsyncLocalStorage, whose hooks on Node 20 and 22
+   * then run for every promise and I/O object of every request (about a tenth
+   * of a minimal `tessera/node` request's CPU, measured): pass false when
+   * nothing calls `currentSession()`.
+   */
+  currentSession?: boolean;
+}
 
 interface AsyncLocalStorageLike<T> {
   run<R>(store: T, fn: () => R): R;
@@ -46,9 +59,9 @@ function createContext(): AsyncLocalStorageLike<RequestSession<any, any>> | unde
 
 const context = createContext();
 
-/** Runs `fn` with `request` as the current request session. */
-export function runWithSession<R>(request: RequestSession<any, any>, fn: () => R): R {
-  return context ? context.run(request, fn) : fn();
+/** Runs `fn` with `request` as the current request session, unless the options turn that off. */
+export function runWithSession<R>(request: RequestSession<any, any>, fn: () => R, options: IntegrationOptions): R {
+  return context && options.currentSession !== false ? context.run(request, fn) : fn();
 }
 
 /**
@@ -68,7 +81,8 @@ export function currentSession<Data = SessionData, FlashData = Data>(): Promise<
     return Promise.reject(
       new Error(
         context
-          ? "currentSession() was called outside a request: call it inside a handler wrapped by withSession() or the session() middleware"
+          ? "currentSession() was called outside a request: call it inside a handler wrapped by withSession() or the session() middleware " +
+            "(made without { currentSession: false })"
           : "currentSession() needs AsyncLocalStorage, which this runtime lacks: read the session from the request instead",
       ),
     );

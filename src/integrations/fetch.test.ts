@@ -184,6 +184,27 @@ describe("withSession through a real HTTP server", () => {
     await assert.rejects(currentSession(), /currentSession\(\) was called outside a request/);
   });
 
+  test("with { currentSession: false } the handler still has its session, and currentSession() says it is off", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    const handler = withSession(
+      storage,
+      async (request) => {
+        const s = await getSession(request);
+        s.set("count", Number(s.get("count") ?? 0) + 1);
+        const reached = await currentSession().then(
+          () => "reached",
+          (error: Error) => error.message,
+        );
+        return new Response(`${s.get("count")} ${reached}`);
+      },
+      { currentSession: false },
+    );
+    const first = await handler(new Request("http://x/"));
+    assert.match(await first.text(), /^1 currentSession\(\) was called outside a request: .*\{ currentSession: false \}/);
+    const again = await handler(new Request("http://x/", { headers: { cookie: first.headers.getSetCookie()[0]!.split(";")[0]! } }));
+    assert.match(await again.text(), /^2 /);
+  });
+
   test("a store that is down is a 503, never an anonymous session", async () => {
     const storage = createSessionStorage({ store: new MemoryStore(), cookie });
     const s = await storage.read(null);

@@ -1,7 +1,7 @@
 import { SessionStoreError } from "../errors.js";
 import type { Session, SessionData } from "../session.js";
 import type { SessionStorage } from "../storage.js";
-import { RequestSession, runWithSession } from "./context.js";
+import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { varies } from "./vary.js";
 import { isHttps, warnInsecure, type TransportOptions } from "./transport-security.js";
 
@@ -96,13 +96,13 @@ function storeUnavailable(): Response {
 export function withSession<Data = SessionData, FlashData = Data, Rest extends unknown[] = unknown[]>(
   storage: SessionStorage<Data, FlashData>,
   handler: (request: Request, ...rest: Rest) => Response | Promise<Response>,
-  options: TransportOptions = {},
+  options: IntegrationOptions = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   return async (request, ...rest) => {
     const rs = new RequestSession(() => storage.read(request));
     byRequest.set(request, rs);
     try {
-      const response = await runWithSession(rs, () => handler(request, ...rest));
+      const response = await runWithSession(rs, () => handler(request, ...rest), options);
       return await commitToResponse(storage, rs.session, response, request, options);
     } catch (error) {
       if (error instanceof SessionStoreError) return storeUnavailable();
@@ -129,7 +129,7 @@ interface HonoContextLike {
  * app.get("/", (c) => c.text(String(c.get("session").get("count"))));
  * ```
  */
-export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: TransportOptions = {}) {
+export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: IntegrationOptions = {}) {
   return async (c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> => {
     const rs = new RequestSession(() => storage.read(c.req.raw));
     byRequest.set(c.req.raw, rs);
@@ -141,7 +141,7 @@ export function session<Data = SessionData, FlashData = Data>(storage: SessionSt
       throw error;
     }
     c.set("session", current);
-    await runWithSession(rs, next);
+    await runWithSession(rs, next, options);
     try {
       c.res = await commitToResponse(storage, current, c.res, c.req.raw, options);
     } catch (error) {

@@ -177,6 +177,30 @@ describe("the node middleware in real Express 5", () => {
       assert.equal(await (await fetch(`${url}/nested`, { headers: jar.headers() })).text(), "1");
     }));
 
+  test("with { currentSession: false } req.session still works, and currentSession() says it is off", async () => {
+    const app = express();
+    app.use(session(createMemorySessionStorage({ cookie }), { currentSession: false }));
+    app.get("/", async (req, res) => {
+      const s = (req as unknown as SessionRequest).session;
+      s.set("count", Number(s.get("count") ?? 0) + 1);
+      const reached = await currentSession().then(
+        () => "reached",
+        (error: Error) => error.message,
+      );
+      res.send(`${s.get("count")} ${reached}`);
+    });
+    const server = await listen(createServer(app));
+    try {
+      const jar = new Jar();
+      const first = await fetch(`${server.url}/`);
+      jar.take(first, "sid");
+      assert.match(await first.text(), /^1 currentSession\(\) was called outside a request: .*\{ currentSession: false \}/);
+      assert.match(await (await fetch(`${server.url}/`, { headers: jar.headers() })).text(), /^2 /);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("a store that fails on read is a 503 through Express's error handler", async () => {
     const good = createSessionStorage({ store: new MemoryStore(), cookie });
     const s = await good.read(null);

@@ -4,9 +4,9 @@ import { SessionStoreError } from "../errors.js";
 import type { Session, SessionData } from "../session.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { readAtOnce, saveAtOnce, type SessionStorage } from "../storage.js";
-import { RequestSession, runWithSession } from "./context.js";
+import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { varies } from "./vary.js";
-import { isHttps, warnInsecure, type TransportOptions } from "./transport-security.js";
+import { isHttps, warnInsecure } from "./transport-security.js";
 
 export type SessionRequest<Data = SessionData, FlashData = Data> = IncomingMessage & { session: Session<Data, FlashData> };
 
@@ -110,7 +110,7 @@ function holdUntilCommitted(
  * http.createServer((req, res) => withSession(req, res, (error) => error ? fail(res, error) : handle(req, res)));
  * ```
  */
-export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: TransportOptions = {}) {
+export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: IntegrationOptions = {}) {
   return function tesseraSession(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const unreadable = (error: unknown) => {
       if (error instanceof SessionStoreError) Object.assign(error, { status: 503, statusCode: 503, expose: true });
@@ -131,7 +131,7 @@ export function session<Data = SessionData, FlashData = Data>(storage: SessionSt
 /** Runs the rest of the chain with `current` as `req.session`, and saves it before the response goes out. */
 function handle<Data, FlashData>(
   storage: SessionStorage<Data, FlashData>,
-  options: TransportOptions,
+  options: IntegrationOptions,
   current: Session<Data, FlashData>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -168,7 +168,7 @@ function handle<Data, FlashData>(
     else saved(value);
   });
   try {
-    const result = runWithSession(RequestSession.of(current), () => next()) as unknown;
+    const result = runWithSession(RequestSession.of(current), () => next(), options) as unknown;
     if (result && typeof (result as Promise<unknown>).then === "function") {
       (result as Promise<unknown>).then(undefined, (error) => {
         handlerFailed = true;
