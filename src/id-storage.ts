@@ -299,7 +299,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
       if (session._key !== undefined) this.verified.add(token, session.id + session._key);
       return this.transport.issue(token, cap);
     };
-    return value instanceof Promise ? value.then(issue) : issue(value);
+    return then(value, issue);
   }
 
   save(session: Session<Data, FlashData>): Promise<string | null> {
