@@ -324,9 +324,12 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
     const resend = always || session._stale || (touchDue && this.cookie.attributes.maxAge !== undefined);
     const reply = (alive: boolean): MaybePromise<string | null> => {
       if (!alive) {
-        // Destroyed by another request meanwhile: never resurrect it (SECURITY E2).
+        // Gone meanwhile: a logout, "log out everywhere", an expiry, or another request's
+        // regenerateId(). Never resurrect it (SECURITY E2), and leave the client's cookie
+        // alone: after a login elsewhere it already holds the new session's token, which an
+        // expiring cookie would wipe. An explicit commitSession() must answer with a header.
         session.destroy();
-        return this.transport.clear();
+        return always ? this.transport.clear() : null;
       }
       return resend ? this.setCookie(session, session._expiresAt ?? now, now, maxAge) : null;
     };

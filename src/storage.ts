@@ -60,7 +60,8 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
   read(input: CookieInput): Promise<Session<Data, FlashData>>;
   /**
    * Persists the session and returns the `Set-Cookie` value to send, or null
-   * when nothing needs sending (unchanged, and no touch due).
+   * when nothing needs sending (unchanged and no touch due, or the session was
+   * destroyed or replaced by another request meanwhile: then nothing is written).
    */
   save(session: Session<Data, FlashData>): Promise<string | null>;
   /** Alias of `read` for a `Cookie` header value. */

@@ -21,6 +21,20 @@ async function listen(server: Server) {
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/** Holds `/slow` requests after they read their session, until released. */
+function gate() {
+  let entered!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((r) => (entered = r));
+  const released = new Promise<void>((r) => (release = r));
+  const pass = async () => {
+    entered();
+    await released;
+  };
+  return { reached, release, pass };
+}
+let slow = gate();
+
 function expressApp(storage: SessionStorage = createMemorySessionStorage({ cookie })) {
   const app = express();
   app.use(session(storage));
@@ -41,6 +55,13 @@ function expressApp(storage: SessionStorage = createMemorySessionStorage({ cooki
     s.regenerateId();
     s.set("user", "ann");
     res.status(204).end();
+  });
+  app.get("/slow", async (req, res) => {
+    const s = (req as unknown as SessionRequest).session;
+    const count = Number(s.get("count") ?? 0);
+    await slow.pass();
+    s.set("count", count + 1);
+    res.send("late");
   });
   app.get("/me", (req, res) => {
     res.send(String((req as unknown as SessionRequest).session.get("user") ?? "anonymous"));
@@ -124,6 +145,24 @@ describe("the node middleware in real Express 5", () => {
       assert.notEqual(jar.cookie, before);
       assert.equal(await (await fetch(`${url}/me`, { headers: jar.headers() })).text(), "ann");
       assert.equal(await (await fetch(`${url}/me`, { headers: { cookie: before } })).text(), "anonymous");
+    }));
+
+  test("a request begun before a login and finished after it leaves the new cookie alone", () =>
+    withExpress(async (url) => {
+      const jar = new Jar();
+      jar.take(await fetch(`${url}/count`), "sid");
+      const before = jar.cookie!;
+      slow = gate();
+      const late = fetch(`${url}/slow`, { headers: jar.headers() });
+      await slow.reached;
+      jar.take(await fetch(`${url}/login`, { method: "POST", headers: jar.headers() }), "sid");
+      slow.release();
+      const answer = await late;
+      assert.equal(await answer.text(), "late");
+      assert.deepEqual(answer.headers.getSetCookie(), [], "its session is gone: it writes nothing and sets no cookie");
+      jar.take(answer, "sid");
+      assert.equal(await (await fetch(`${url}/me`, { headers: jar.headers() })).text(), "ann", "still signed in");
+      assert.equal(await (await fetch(`${url}/me`, { headers: { cookie: before } })).text(), "anonymous", "the old session stays gone");
     }));
 
   test("logout expires the cookie and a replay is anonymous", () =>

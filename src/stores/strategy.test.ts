@@ -61,7 +61,21 @@ describe("a Remix-style strategy as a store", () => {
     const inFlight = await storage.read(cookie);
     await storage.destroySession(await storage.read(cookie));
     inFlight.set("b", 2);
-    assert.match((await storage.save(inFlight))!, /Max-Age=0/);
+    assert.equal(await storage.save(inFlight), null, "no cookie: the client's is left as the destroy left it");
+    assert.equal(inFlight.destroyed, true);
+    assert.equal(strategy.map.size, 0);
+  });
+
+  test("commitSession after a destroy does not re-create the record and answers with an expiring cookie", async () => {
+    const strategy = mapStrategy();
+    const storage = createSessionStorage({ store: strategy, cookie: { secrets: [SECRET_A] } });
+    const s = await storage.read(null);
+    s.set("a", 1);
+    const cookie = cookiePair(await storage.save(s));
+    const inFlight = await storage.getSession(cookie);
+    await storage.destroySession(await storage.read(cookie));
+    inFlight.set("b", 2);
+    assert.match(await storage.commitSession(inFlight), /^__Host-session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970/);
     assert.equal(strategy.map.size, 0);
   });
 });
