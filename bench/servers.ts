@@ -1,6 +1,7 @@
 // bench:stores, second part: tessera's Redis and PostgreSQL stores beside
 // express-session + connect-redis, read and save latency and round trips.
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
 import pg from "pg";
 import { createClient } from "redis";
@@ -68,6 +69,12 @@ async function measureStorage(name: string, storage: AnyStorage, counter: { n: n
   return { name, read: pct(reads), save: pct(saves), readTrips: readTrips / ops, saveTrips: saveTrips / ops };
 }
 
+/** The cookie-signature express-session itself loads (its own pinned copy). */
+function expressSessionSignature(): { sign(v: string, s: string): string; unsign(v: string, s: string): string | false } {
+  const require = createRequire(import.meta.url);
+  return createRequire(require.resolve("express-session"))("cookie-signature");
+}
+
 export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[]; skipped: string[] }> {
   const sessions = quick ? 200 : 2000;
   const ops = quick ? 500 : 5000;
@@ -97,11 +104,19 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
     const storage = createRedisSessionStorage({ client: counted as never, prefix, cookie: { secrets: [SECRET] } });
     rows.push(await measureStorage("tessera redis (node-redis)", storage, counter, sessions, ops));
 
-    // express-session + connect-redis: what express-session does per request, a get and a set.
+    // express-session + connect-redis: what express-session does per request. A read checks
+    // the signed cookie (with express-session's own cookie-signature, as tessera's read checks
+    // its cookie) and gets the session; a save is the store's set.
+    const { sign, unsign } = expressSessionSignature();
     const store = new ConnectRedisStore({ client: counted as never, prefix: `${prefix}cr:` });
-    const get = (sid: string) => new Promise((res, rej) => store.get(sid, (e, s) => (e ? rej(e) : res(s))));
+    const get = (cookie: string) => {
+      const sid = unsign(cookie.slice(2), SECRET);
+      if (sid === false) throw new Error("express-session refused its own cookie");
+      return new Promise((res, rej) => store.get(sid, (e, s) => (e ? rej(e) : res(s))));
+    };
     const set = (sid: string, s: unknown) => new Promise<void>((res, rej) => store.set(sid, s as never, (e) => (e ? rej(e) : res())));
     const sids = Array.from({ length: sessions }, () => randomBytes(24).toString("base64url"));
+    const signed = new Map(sids.map((sid) => [sid, `s:${sign(sid, SECRET)}`]));
     const cookie = { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: "/" };
     for (const [i, sid] of sids.entries()) await set(sid, { cookie, userId: `user-${i}`, count: 0 });
     const reads: number[] = [];
@@ -111,7 +126,7 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
     for (let i = 0; i < ops; i++) {
       const sid = sids[(Math.random() * sids.length) | 0]!;
       counter.n = 0;
-      const [sess, r] = await time(() => get(sid) as Promise<{ count: number }>);
+      const [sess, r] = await time(() => get(signed.get(sid)!) as Promise<{ count: number }>);
       readTrips += counter.n;
       reads.push(r);
       sess.count++;
