@@ -1,6 +1,7 @@
-// npm run bench:http — session cost per request over real HTTP. Every variant
-// is its own node:http server process; autocannon drives them from this
-// process, one after another in rotating order, round after round. Not a test.
+// npm run bench:http — session cost per request over real HTTP. Every
+// measurement is a node:http server process of its own; autocannon drives them
+// from this process, one after another in rotating order, round after round.
+// Not a test.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
@@ -85,15 +86,44 @@ function run(server: Server, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url: server.url, connections: CONNECTIONS, duration: seconds, headers: server.cookie ? { cookie: server.cookie } : {} });
 }
 
+let current: Server | undefined;
+
+/**
+ * One measurement, on a server process of its own, warmed up first. A process
+ * keeps its luck (how V8 compiled its hot paths, where its heap landed) for its
+ * whole life: with one process per variant for the whole run, the same variant
+ * measured 20% apart between two runs, and the bare server once came out slower
+ * than the cookie echo. A fresh process per round spreads that luck over the rounds.
+ */
+async function measure(variant: Variant): Promise<{ result: autocannon.Result; cpuMicros: number }> {
+  const server = (current = await start(variant));
+  try {
+    await run(server, WARM_UP);
+    const before = cpuSeconds(server);
+    const result = await run(server, SECONDS);
+    return { result, cpuMicros: ((cpuSeconds(server) - before) / result.requests.total) * 1e6 };
+  } finally {
+    await stop(server);
+    current = undefined;
+  }
+}
+const WARM_UP = quick ? 0.5 : 1;
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  const exited = once(server.child, "exit");
+  server.child.kill();
+  const timer = setTimeout(() => server.child.kill("SIGKILL"), 2000);
+  await exited;
+  clearTimeout(timer);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const servers = new Map<Variant, Server>();
-for (const v of VARIANTS) servers.set(v, await start(v));
 try {
-  for (const v of VARIANTS) await run(servers.get(v)!, 1); // warm-up
   const rps = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const p99 = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
   const cpu = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
@@ -101,9 +131,8 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < VARIANTS.length; i++) {
       const v = VARIANTS[(i + r) % VARIANTS.length]!;
-      const before = cpuSeconds(servers.get(v)!);
-      const result = await run(servers.get(v)!, SECONDS);
-      cpu.get(v)!.push(((cpuSeconds(servers.get(v)!) - before) / result.requests.total) * 1e6);
+      const { result, cpuMicros } = await measure(v);
+      cpu.get(v)!.push(cpuMicros);
       rps.get(v)!.push(result.requests.average);
       p99.get(v)!.push(result.latency.p99);
       errors.set(v, errors.get(v)! + result.errors + result.non2xx);
@@ -119,7 +148,7 @@ try {
 
   const lines: string[] = [];
   lines.push(`# HTTP: read the session, increment a counter, save (node:http, autocannon, ${CONNECTIONS} connections)`);
-  lines.push(`${new Date().toISOString().slice(0, 10)}, ${machine()}, ${cpus().length} x ${cpus()[0]?.model}; ${ROUNDS} rounds of ${SECONDS} s per variant, interleaved\n`);
+  lines.push(`${new Date().toISOString().slice(0, 10)}, ${machine()}, ${cpus().length} x ${cpus()[0]?.model}; ${ROUNDS} rounds of ${SECONDS} s per variant, interleaved, each on a fresh server process after ${WARM_UP} s of warm-up\n`);
   lines.push("| variant | req/s (median) | min | max | p99 ms | vs bare | vs hand-written | vs best peer | server CPU per request |");
   lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const v of VARIANTS) {
@@ -152,5 +181,5 @@ try {
     await writeFile("bench/results/http.json", JSON.stringify(data, null, 2));
   }
 } finally {
-  for (const s of servers.values()) s.child.kill();
+  if (current) await stop(current);
 }
