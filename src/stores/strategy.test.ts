@@ -52,7 +52,8 @@ describe("a Remix-style strategy as a store", () => {
     assert.equal((await storage.read(cookie)).isNew, true);
   });
 
-  test("a save after a destroy does not re-create the record", async () => {
+  /** A session one request still holds after another request destroyed it, with a late change. */
+  async function destroyedInFlight() {
     const strategy = mapStrategy();
     const storage = createSessionStorage({ store: strategy, cookie: { secrets: [SECRET_A] } });
     const s = await storage.read(null);
@@ -61,20 +62,18 @@ describe("a Remix-style strategy as a store", () => {
     const inFlight = await storage.read(cookie);
     await storage.destroySession(await storage.read(cookie));
     inFlight.set("b", 2);
+    return { strategy, storage, inFlight };
+  }
+
+  test("a save after a destroy does not re-create the record", async () => {
+    const { strategy, storage, inFlight } = await destroyedInFlight();
     assert.equal(await storage.save(inFlight), null, "no cookie: the client's is left as the destroy left it");
     assert.equal(inFlight.destroyed, true);
     assert.equal(strategy.map.size, 0);
   });
 
   test("commitSession after a destroy does not re-create the record and answers with an expiring cookie", async () => {
-    const strategy = mapStrategy();
-    const storage = createSessionStorage({ store: strategy, cookie: { secrets: [SECRET_A] } });
-    const s = await storage.read(null);
-    s.set("a", 1);
-    const cookie = cookiePair(await storage.save(s));
-    const inFlight = await storage.getSession(cookie);
-    await storage.destroySession(await storage.read(cookie));
-    inFlight.set("b", 2);
+    const { strategy, storage, inFlight } = await destroyedInFlight();
     assert.match(await storage.commitSession(inFlight), /^__Host-session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970/);
     assert.equal(strategy.map.size, 0);
   });
