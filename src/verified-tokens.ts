@@ -32,7 +32,8 @@ export class VerifiedTokens<V> {
     const old = this.older.get(token);
     if (old !== undefined) {
       this.older.delete(token);
-      this.put(token, old);
+      // `token` is the caller's (often a slice of a request header): keep a copy of our own.
+      this.put(ownCopy(token), old);
     }
     return old;
   }
