@@ -27,8 +27,21 @@ export interface SessionStore {
    * destroyed by another request is never brought back.
    */
   update(key: string, patch: SessionPatch, now: number): Awaitable<boolean>;
-  /** Refreshes expiry without rewriting data. False when no live record exists. */
-  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): Awaitable<boolean>;
+  /**
+   * Refreshes expiry without rewriting data. False when no live record exists.
+   * `userId` is the owner as the engine last read it, so a store whose user
+   * index keeps each member's expiry can extend it in the same step.
+   */
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number, userId?: string): Awaitable<boolean>;
+  /**
+   * `regenerateId()`: replaces the live record under `oldKey` by `record` under
+   * `newKey`, as one atomic step as far as every other call can see. Returns
+   * false, and creates nothing, when no live record exists under `oldKey` (a
+   * logout, "log out everywhere" or an expiry got there first): a session that
+   * ended never comes back under a new id. When it fails (throws), the old
+   * record is untouched: a login that cannot be stored loses nothing.
+   */
+  replace(oldKey: string, newKey: string, record: SessionRecord, now: number): Awaitable<boolean>;
   /**
    * Removes `fields` from the record's data in one atomic step and returns the
    * values that were there (an empty object when none were), or null when no
@@ -58,6 +71,12 @@ export interface SessionRecord {
   expiresAt: number;
   /** The owner, when the storage has a `userKey`. */
   userId?: string | undefined;
+  /**
+   * The cookie lifetime chosen for this one session (seconds; `setMaxAge`,
+   * `commitSession(session, { maxAge })`: "remember me"), kept so that every
+   * later re-issue of its cookie uses it. Absent: the storage's `cookie.maxAge`.
+   */
+  maxAge?: number | undefined;
 }
 
 /** One request's changes to a stored session. */
@@ -72,12 +91,23 @@ export interface SessionPatch {
   expiresAt: number;
   /** The new owner; null removes it; undefined leaves it as it is. */
   userId?: string | null;
+  /**
+   * Values to put back only where their key is absent after `clear`/`unset`
+   * and before `set`: flash values this request took out of the store as it
+   * read the session but never looked at. A flash another request set under
+   * the same key meanwhile wins.
+   */
+  restore?: Record<string, unknown>;
+  /** The session's own cookie lifetime (seconds); null removes it; undefined leaves it as it is. */
+  maxAge?: number | null;
 }
 
 /** Applies `patch` to a copy of `data` (for stores that update in process). */
 export function applyPatch(data: Record<string, unknown>, patch: SessionPatch): Record<string, unknown> {
   const next: Record<string, unknown> = patch.clear ? {} : { ...data };
   for (const key of patch.unset) delete next[key];
+  const restore = patch.restore;
+  if (restore) for (const key of Object.keys(restore)) if (!Object.hasOwn(next, key)) putOwn(next, key, restore[key]);
   for (const key of Object.keys(patch.set)) putOwn(next, key, patch.set[key]);
   return next;
 }
@@ -96,6 +126,11 @@ export function takeFields(data: Record<string, unknown>, fields: string[]): Rec
 /** The owner after `patch`. */
 export function patchedUser(current: string | undefined, patch: SessionPatch): string | undefined {
   return patch.userId === undefined ? current : (patch.userId ?? undefined);
+}
+
+/** The session's own cookie lifetime after `patch`. */
+export function patchedMaxAge(current: number | undefined, patch: SessionPatch): number | undefined {
+  return patch.maxAge === undefined ? current : (patch.maxAge ?? undefined);
 }
 
 /** Store keys are unpadded base64url SHA-256 digests: exactly 43 characters of that alphabet. */
