@@ -2,7 +2,7 @@ import { checkMaxAge } from "./cookie/attributes.js";
 import { emit, type SessionEventListener } from "./events.js";
 import type { SealedCookie } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
-import { Session, type SessionData } from "./session.js";
+import { Session, flashKeys, type SessionData } from "./session.js";
 import { createTransport, type Transport } from "./transport.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 import { promised, then, type MaybePromise } from "./maybe-promise.js";
@@ -27,13 +27,14 @@ export interface CookieSessionStorageOptions extends StorageOptions {
 
 /**
  * The authenticated payload, `[data, createdAt, lastSeenAt - createdAt]` with
- * the flash values fourth when there are some. Times are whole seconds and live
+ * the flash values fourth when there are some (null when there are none but a
+ * fifth entry follows), and the session's own cookie lifetime fifth when it has one. Times are whole seconds and live
  * inside the payload, so timeouts hold even against a client that ignores
  * Max-Age (NIST 800-63B §7.1). An array and a difference keep them short: this
  * text travels in both directions on every request (about 30 bytes fewer than
  * named fields, measured on a small session).
  */
-type Payload = [data: Record<string, unknown>, createdAt: number, seenAfter: number, flash?: Record<string, unknown>];
+type Payload = [data: Record<string, unknown>, createdAt: number, seenAfter: number, flash?: Record<string, unknown> | null, maxAge?: number];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -47,10 +48,11 @@ function parsePayload(json: string): Payload | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(p) || p.length < 3 || p.length > 4) return null;
-  const [data, createdAt, seenAfter, flash] = p as unknown[];
+  if (!Array.isArray(p) || p.length < 3 || p.length > 5) return null;
+  const [data, createdAt, seenAfter, flash, maxAge] = p as unknown[];
   if (!isRecord(data) || !Number.isInteger(createdAt) || !Number.isInteger(seenAfter) || (seenAfter as number) < 0) return null;
-  if (p.length === 4 && !isRecord(flash)) return null;
+  if (p.length >= 4 && !isRecord(flash) && !(p.length === 5 && flash === null)) return null;
+  if (p.length === 5 && !(Number.isInteger(maxAge) && (maxAge as number) >= 0)) return null;
   return p as Payload;
 }
 
@@ -109,7 +111,7 @@ class CookieSessionStorage<Data, FlashData> implements SessionStorage<Data, Flas
   private adopt(raw: string, json: string, stale: boolean, known: boolean, now: number): MaybePromise<Session<Data, FlashData>> {
     const payload = parsePayload(json);
     if (!payload) return this.rejected(raw, "tampered", now);
-    const [data, created, seenAfter, stored] = payload;
+    const [data, created, seenAfter, stored, maxAge] = payload;
     const createdAt = created * 1000;
     const lastSeenAt = (created + seenAfter) * 1000;
     const expiresAt = expiryOf(this.t, createdAt, lastSeenAt);
@@ -117,7 +119,7 @@ class CookieSessionStorage<Data, FlashData> implements SessionStorage<Data, Flas
     // A value under an older secret is about to be replaced: not worth remembering.
     if (!known && !stale) this.verified.add(raw, json);
     const flash = stored && Object.keys(stored).length > 0 ? stored : null;
-    const session = new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt });
+    const session = new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge });
     session._stale = stale;
     session._lastSeenAt = lastSeenAt;
     return session;
@@ -141,19 +143,20 @@ class CookieSessionStorage<Data, FlashData> implements SessionStorage<Data, Flas
     if (session.destroyed) return this.destroyed(session);
     const now = this.t.now();
     const lastSeen = session._lastSeenAt;
-    const due =
-      session.dirty ||
-      session._stale ||
-      (lastSeen !== undefined && now - lastSeen >= this.t.touch);
+    // A touch re-issues the cookie: its payload carries "last seen", which slides the idle timeout.
+    const due = session.dirty || session._stale || (lastSeen !== undefined && now - lastSeen >= this.t.touch);
     return due ? this.write(session, now) : null;
   }
 
-  private write(session: Session<Data, FlashData>, now: number, maxAge = this.cookie.attributes.maxAge): MaybePromise<string> {
+  private write(session: Session<Data, FlashData>, now: number): MaybePromise<string> {
     const createdAt = session._createdAt;
     const created = Math.floor(createdAt / 1000);
     const seen = Math.max(created, Math.floor(now / 1000));
     const payload: Payload = [session._data, created, seen - created];
-    if (session._flashOut) payload.push(session._flashOut);
+    const flash = flashToKeep(session);
+    const maxAge = session._maxAge ?? this.cookie.attributes.maxAge;
+    if (flash || session._maxAge !== undefined) payload.push(flash);
+    if (session._maxAge !== undefined) payload.push(session._maxAge);
     const expiresAt = expiryOf(this.t, created * 1000, seen * 1000);
     const json = JSON.stringify(payload);
     return then(this.cookie.sealValue(json), (value) => {
@@ -161,7 +164,7 @@ class CookieSessionStorage<Data, FlashData> implements SessionStorage<Data, Flas
       this.verified.add(value, json);
       const header = this.transport.issue(value, maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now)));
       session._expiresAt = expiresAt;
-      if (!this.onEvent || !(session.isNew || session._previousId !== undefined)) return header;
+      if (!this.onEvent || !(session.isNew || session._regenerated)) return header;
       // A cookie session has no id: its creation time ties its events together.
       return emit(this.onEvent, this.cookie.name, String(createdAt), session.isNew ? "created" : "regenerated").then(() => header);
     });
@@ -178,11 +181,27 @@ class CookieSessionStorage<Data, FlashData> implements SessionStorage<Data, Flas
 
   async commitSession(session: Session<Data, FlashData>, options: CommitOptions = {}): Promise<string> {
     if (session.destroyed) return this.destroyed(session);
-    return this.write(session, this.t.now(), checkMaxAge(options.maxAge) ?? this.cookie.attributes.maxAge);
+    // A lifetime given here is the session's own from now on: the payload carries it to every re-issue.
+    if (options.maxAge !== undefined) session.setMaxAge(checkMaxAge(options.maxAge)!);
+    return this.write(session, this.t.now());
   }
 
   async destroySession(session: Session<Data, FlashData>): Promise<string> {
     session.destroy();
     return this.destroyed(session);
   }
+}
+
+/**
+ * The flash values the next cookie carries: those set now, and those that came
+ * in and were not read (a request that never looks at a flash leaves it for
+ * the one that does). Null when there are none.
+ */
+function flashToKeep(session: Session<any, any>): Record<string, unknown> | null {
+  const out = session._flashOut;
+  const unread = session._flashIn === null ? [] : flashKeys(session, false);
+  if (unread.length === 0) return out;
+  const keep: Record<string, unknown> = Object.create(null);
+  for (const k of unread) keep[k] = session._flashIn![k];
+  return out ? Object.assign(keep, out) : keep;
 }

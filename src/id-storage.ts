@@ -3,9 +3,9 @@ import type { SealedCookie } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
 import { cryptoBackend } from "./crypto/backend.js";
 import { promised, then, type MaybePromise } from "./maybe-promise.js";
-import { SessionStoreError } from "./errors.js";
+import { SessionConfigError, SessionStoreError } from "./errors.js";
 import { emit, type SessionEventListener } from "./events.js";
-import { Session, flashKey, unflashKey, type SessionData } from "./session.js";
+import { Session, flashKey, flashKeys, unflashKey, type SessionData } from "./session.js";
 import { createTransport, type Transport } from "./transport.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 import { putOwn } from "./own.js";
@@ -72,9 +72,14 @@ interface VerifiedToken {
 /** Exactly what `newId` makes; anything else never reaches a store (SECURITY B4). */
 const ID_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
+/**
+ * A store failure as the app and its clients may see it: the message names the
+ * operation only, since integrations expose it in a 503; the store's own
+ * error, with its host names, ports and driver text, stays in `cause` for logs.
+ */
 function storeError(what: string, error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
-  return new SessionStoreError(`session store ${what} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new SessionStoreError(`session store ${what} failed`, { cause: error });
 }
 
 /**
@@ -217,10 +222,12 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
       isNew: false,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
+      maxAge: record.maxAge,
       newId,
     });
     session._key = token.key;
     session._lastSeenAt = record.lastSeenAt;
+    session._owner = record.userId;
     // A cookie signed with an older secret is re-issued under the current one (the id stays).
     session._stale = stale;
     return session;
@@ -247,18 +254,22 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
     return typeof user === "string" || typeof user === "number" ? String(user) : null;
   }
 
-  /** The full record of a session (for creation). */
+  /** The full record of a session (for creation and regeneration): its values, and the flash values still to show. */
   private recordOf(session: Session<Data, FlashData>, now: number): SessionRecord {
     const data: Record<string, unknown> = { ...session._data };
-    if (session._flashOut) for (const k of Object.keys(session._flashOut)) data[flashKey(k)] = session._flashOut[k];
+    const unread = session._flashIn;
+    if (unread) for (const k of flashKeys(session, false)) putOwn(data, flashKey(k), unread[k]);
+    if (session._flashOut) for (const k of Object.keys(session._flashOut)) putOwn(data, flashKey(k), session._flashOut[k]);
     const createdAt = session._createdAt;
-    return {
+    const record: SessionRecord = {
       data,
       createdAt,
       lastSeenAt: now,
       expiresAt: expiryOf(this.t, createdAt, now),
       userId: this.userOf(session._data) ?? undefined,
     };
+    if (session._maxAge !== undefined) record.maxAge = session._maxAge;
+    return record;
   }
 
   /** Only what this request changed: concurrent requests that change other keys both survive. */
@@ -280,18 +291,35 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
       }
     }
     const out = session._flashOut;
-    if (session._flashIn && !session._flashTaken) {
-      // Consume last request's flash values, unless this request flashed the same key again.
-      for (const k of Object.keys(session._flashIn)) if (!out || !Object.hasOwn(out, k)) patch.unset.push(flashKey(k));
+    const flashIn = session._flashIn;
+    if (flashIn && !session._flashTaken) {
+      // Consume the flash values this request read, unless it flashed the same key again.
+      for (const k of flashKeys(session, true)) if (!out || !Object.hasOwn(out, k)) patch.unset.push(flashKey(k));
+    } else if (flashIn) {
+      // Taken from the store as the session was read, but never looked at: put them back
+      // (a favicon or a prefetch does not eat the flash meant for the page).
+      const unread = flashKeys(session, false);
+      if (unread.length > 0) {
+        const restore: Record<string, unknown> = {};
+        for (const k of unread) putOwn(restore, flashKey(k), flashIn[k]);
+        patch.restore = restore;
+      }
     }
     if (out) for (const k of Object.keys(out)) put(flashKey(k), out[k]);
     if (this.userKey !== undefined && (session._cleared || session._changes?.has(this.userKey))) {
       patch.userId = this.userOf(session._data);
     }
+    if (session._maxAgeChanged) patch.maxAge = session._maxAge ?? null;
     return patch;
   }
 
-  private setCookie(session: Session<Data, FlashData>, expiresAt: number, now: number, maxAge = this.cookie.attributes.maxAge) {
+  /** The cookie lifetime of `session`: its own (`setMaxAge`), else the storage's. */
+  private lifetimeOf(session: Session<Data, FlashData>): number | undefined {
+    return session._maxAge ?? this.cookie.attributes.maxAge;
+  }
+
+  private setCookie(session: Session<Data, FlashData>, expiresAt: number, now: number) {
+    const maxAge = this.lifetimeOf(session);
     const value = this.cookie.sealValue(JSON.stringify(session.id));
     const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(expiresAt, now));
     const issue = (token: string) => {
@@ -310,34 +338,48 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
     return this.persist(session, false);
   }
 
-  /** Saves the session: without a promise when only its changes or its expiry go to a store that answers at once. */
-  private persist(session: Session<Data, FlashData>, always: boolean, maxAge?: number): MaybePromise<string | null> {
+  /** True when `session` has a record in the store: read from it, or written by this request. */
+  private stored(session: Session<Data, FlashData>): boolean {
+    return !session.isNew || session._created;
+  }
+
+  /**
+   * Saves the session: without a promise when only its changes or its expiry go
+   * to a store that answers at once. This is the one place that decides what a
+   * save does: end, replace (regenerate), create, update, touch, or nothing.
+   */
+  private persist(session: Session<Data, FlashData>, always: boolean): MaybePromise<string | null> {
     const now = this.t.now();
     if (session.destroyed) return this.remove(session).then(() => this.transport.clear());
-    if (session._previousId !== undefined) return this.regenerate(session, now, maxAge);
-    if (session.isNew && !session._created) {
+    if (session._regenerated && session._previousId !== undefined) return this.regenerate(session, now, always);
+    if (!this.stored(session)) {
       // An untouched new session is never written (SECURITY B5).
       if (!session.dirty && !always) return null;
-      return this.createNew(session, now, maxAge);
+      return this.createNew(session, now);
     }
     const touchDue = now - (session._lastSeenAt ?? now) >= this.t.touch;
-    const resend = always || session._stale || (touchDue && this.cookie.attributes.maxAge !== undefined);
+    const resend = always || session._stale || (touchDue && this.lifetimeOf(session) !== undefined);
     const reply = (alive: boolean): MaybePromise<string | null> => {
-      if (!alive) {
-        // Gone meanwhile: a logout, "log out everywhere", an expiry, or another request's
-        // regenerateId(). Never resurrect it (SECURITY E2), and leave the client's cookie
-        // alone: after a login elsewhere it already holds the new session's token, which an
-        // expiring cookie would wipe. An explicit commitSession() must answer with a header.
-        session.destroy();
-        return always ? this.transport.clear() : null;
-      }
-      return resend ? this.setCookie(session, session._expiresAt ?? now, now, maxAge) : null;
+      if (!alive) return this.gone(session, always);
+      return resend ? this.setCookie(session, session._expiresAt ?? now, now) : null;
     };
     if (!session.dirty && !touchDue) return reply(true);
     return then(
       then(session._key ?? this.keyOf(session.id), (key) => this.write(session, key, now)),
       reply,
     );
+  }
+
+  /**
+   * The session ended meanwhile: a logout, "log out everywhere", an expiry, or
+   * another request's regenerateId(). Nothing was written (SECURITY E2, L1), and
+   * the client's cookie is left alone: after a login elsewhere it already holds
+   * the new session's token, which an expiring cookie would wipe. An explicit
+   * commitSession() must answer with a header, so it gets an expiring one.
+   */
+  private gone(session: Session<Data, FlashData>, always: boolean): string | null {
+    session.destroy();
+    return always ? this.transport.clear() : null;
   }
 
   /** Stores this request's changes, or only the new expiry; false when the session is gone. */
@@ -351,36 +393,44 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
       });
     }
     const expiresAt = expiryOf(this.t, session._createdAt, now);
-    return then(this.call("touch", () => store.touch(key, now, expiresAt, now)), (alive) => {
+    return then(this.call("touch", () => store.touch(key, now, expiresAt, now, session._owner)), (alive) => {
       if (alive) this.settle(session, now, expiresAt);
       return alive;
     });
   }
 
-  /** regenerateId(): the old record dies with this save (SECURITY C1). */
-  private async regenerate(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
-    const oldKey = await this.keyOf(session._previousId!);
-    session._previousId = undefined;
-    // Both writes go out together, so a network store spends one round trip on them.
-    const [, header] = await Promise.all([this.call("delete", () => this.store.delete(oldKey)), this.create(session, now, maxAge)]);
+  /**
+   * regenerateId(): the old record is replaced by the new one in one store step
+   * (SECURITY C1, L1, L2). If the old session ended meanwhile, nothing is
+   * created; if the new record cannot be written, the old one is untouched.
+   */
+  private async regenerate(session: Session<Data, FlashData>, now: number, always: boolean): Promise<string | null> {
+    const record = this.recordOf(session, now);
+    const [oldKey, newKey] = await Promise.all([this.keyOf(session._previousId!), this.keyOf(session.id)]);
+    const replaced = await this.call("replace", () => this.store.replace(oldKey, newKey, record, now));
+    if (!replaced) return this.gone(session, always);
+    this.markStored(session, newKey, record);
     await emit(this.onEvent, this.cookie.name, session.id, "regenerated");
-    return header;
+    return this.setCookie(session, record.expiresAt, now);
   }
 
-  private async createNew(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
-    const header = await this.create(session, now, maxAge);
-    await emit(this.onEvent, this.cookie.name, session.id, "created");
-    return header;
-  }
-
-  private async create(session: Session<Data, FlashData>, now: number, maxAge?: number): Promise<string> {
+  private async createNew(session: Session<Data, FlashData>, now: number): Promise<string> {
     const record = this.recordOf(session, now);
     const key = await this.keyOf(session.id);
     await this.call("create", () => this.store.create(key, record));
+    this.markStored(session, key, record);
+    await emit(this.onEvent, this.cookie.name, session.id, "created");
+    return this.setCookie(session, record.expiresAt, now);
+  }
+
+  /** After a create or a replace the session is an ordinary stored one: a later save updates it. */
+  private markStored(session: Session<Data, FlashData>, key: string, record: SessionRecord): void {
     session._key = key;
     session._created = true;
-    this.settle(session, now, record.expiresAt);
-    return this.setCookie(session, record.expiresAt, now, maxAge);
+    session._regenerated = false;
+    session._previousId = undefined;
+    session._owner = record.userId;
+    this.settle(session, record.lastSeenAt, record.expiresAt);
   }
 
   /** After a write the session starts over: its changes are stored. */
@@ -390,15 +440,12 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
   }
 
   private async remove(session: Session<Data, FlashData>): Promise<void> {
-    // A new session that was never written has nothing to delete.
-    const ids = [session.isNew && !session._created ? undefined : session.id, session._previousId].filter(
-      (x): x is string => x !== undefined,
-    );
-    for (const id of ids) {
-      const key = await this.keyOf(id);
-      await this.call("delete", () => this.store.delete(key));
-      await emit(this.onEvent, this.cookie.name, id, "destroyed");
-    }
+    // A regenerated session's record is still under its old id; a new one never written has none.
+    const id = session._regenerated && session._previousId !== undefined ? session._previousId : this.stored(session) ? session.id : undefined;
+    if (id === undefined) return;
+    const key = await this.keyOf(id);
+    await this.call("delete", () => this.store.delete(key));
+    await emit(this.onEvent, this.cookie.name, id, "destroyed");
   }
 
   getSession(cookieHeader?: string | null): Promise<Session<Data, FlashData>> {
@@ -406,7 +453,9 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
   }
 
   async commitSession(session: Session<Data, FlashData>, options: CommitOptions = {}): Promise<string> {
-    return (await this.persist(session, true, checkMaxAge(options.maxAge) ?? this.cookie.attributes.maxAge))!;
+    // A lifetime given here is the session's own from now on: every re-issue of its cookie keeps it.
+    if (options.maxAge !== undefined && !session.destroyed) session.setMaxAge(checkMaxAge(options.maxAge)!);
+    return (await this.persist(session, true))!;
   }
 
   async destroySession(session: Session<Data, FlashData>): Promise<string> {
@@ -417,11 +466,25 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
 
   private requireUsers(what: string): Required<Pick<SessionStore, "listByUser" | "deleteByUser">> {
     if (this.userKey === undefined) {
-      throw new SessionStoreError(`${what} needs the userKey option: the session key that holds the user id`);
+      throw new SessionConfigError(`${what} needs the userKey option: the session key that holds the user id, e.g. userKey: "userId"`);
     }
     const { listByUser, deleteByUser } = this.store;
-    if (!listByUser || !deleteByUser) throw new SessionStoreError(`${what}: this store keeps no user index`);
+    if (!listByUser || !deleteByUser) throw new SessionConfigError(`${what}: this store keeps no user index (it has no listByUser/deleteByUser)`);
     return { listByUser: listByUser.bind(this.store), deleteByUser: deleteByUser.bind(this.store) };
+  }
+
+  /**
+   * The store key of `session` when it has a record, whenever that was written
+   * (read from the store, or created or regenerated by this very request).
+   */
+  private async storedKey(session: Session<Data, FlashData> | undefined, option: string): Promise<string | undefined> {
+    if (session === undefined) return undefined;
+    if (!(session instanceof Session)) {
+      throw new TypeError(`option ${option} must be a session read from this storage, got ${session === null ? "null" : typeof session}`);
+    }
+    if (session.destroyed || !this.stored(session)) return undefined;
+    if (session._regenerated && session._previousId !== undefined) return this.keyOf(session._previousId);
+    return session._key ?? this.keyOf(session.id);
   }
 
   private async handleOf(key: string): Promise<string> {
@@ -431,9 +494,9 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
 
   async listSessions(userId: string, options: { current?: Session<Data, FlashData> } = {}): Promise<SessionInfo[]> {
     const { listByUser } = this.requireUsers("listSessions");
+    const currentKey = await this.storedKey(options?.current, "current");
     const now = this.t.now();
     const rows = await this.call("listByUser", () => listByUser(String(userId), now));
-    const currentKey = options.current && !options.current.isNew ? await this.keyOf(options.current.id) : undefined;
     const infos = await Promise.all(
       rows.map(async ({ key, record }) => ({
         handle: await this.handleOf(key),
@@ -449,7 +512,7 @@ class IdStorage<Data, FlashData> implements IdSessionStorage<Data, FlashData>, A
 
   async destroyAllSessions(userId: string, options: { except?: Session<Data, FlashData> } = {}): Promise<number> {
     const { deleteByUser } = this.requireUsers("destroyAllSessions");
-    const except = options.except && !options.except.isNew ? await this.keyOf(options.except.id) : undefined;
+    const except = await this.storedKey(options?.except, "except");
     return this.call("deleteByUser", () => deleteByUser(String(userId), except, this.t.now()));
   }
 

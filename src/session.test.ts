@@ -70,4 +70,79 @@ describe("Session", () => {
     assert.ok(!json.includes("secret-token-value"));
     assert.deepEqual(JSON.parse(json), { data: { a: 1 }, createdAt: "1970-01-01T00:00:00.000Z" });
   });
+
+  test("a value JSON cannot carry is a TypeError naming the key, at set()", () => {
+    const s = fresh();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cases: Array<[unknown, RegExp]> = [
+      [10n, /session value "k" cannot be stored: a bigint is not JSON data/],
+      [cyclic, /session value "k" cannot be stored: it refers to itself \(a cycle\)/],
+      [new Date(0), /a Date instance does not survive JSON/],
+      [new Map(), /a Map instance does not survive JSON/],
+      [{ nested: [new Set()] }, /a Set instance does not survive JSON/],
+      [() => 1, /a function is not JSON data/],
+      [NaN, /NaN is not a finite number/],
+      [[1, undefined], /an array holds undefined/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(() => s.set("k", value), (e: unknown) => e instanceof TypeError && message.test((e as Error).message), String(message));
+      assert.throws(() => s.flash("k", value), TypeError);
+    }
+    assert.equal(s.dirty, false, "nothing was stored");
+    s.set("ok", { a: [1, "two", null, true, { b: Object.create(null) }], skipped: undefined });
+    assert.equal(s.dirty, true);
+  });
+
+  test("after destroy() the session reads as empty and refuses changes", () => {
+    let n = 0;
+    const s = new Session({ id: "x", isNew: false, createdAt: 0, newId: () => `n${++n}`, data: Object.assign(Object.create(null), { userId: "u1" }), flash: Object.assign(Object.create(null), { notice: "hi" }) });
+    s.destroy();
+    assert.equal(s.get("userId"), undefined);
+    assert.equal(s.has("userId"), false);
+    assert.equal(s.get("notice"), undefined);
+    assert.deepEqual(s.entries(), []);
+    for (const write of [() => s.set("a", 1), () => s.unset("a"), () => s.flash("a", 1), () => s.clear(), () => s.regenerateId(), () => s.setMaxAge(60)]) {
+      assert.throws(write, /^Error: Session has been destroyed/);
+    }
+    s.destroy();
+    assert.equal(s.destroyed, true, "destroy() twice is harmless");
+  });
+
+  test("regenerateId() makes the session dirty, new or not: saving must issue the new id", () => {
+    const s = new Session({ id: "a", isNew: true, createdAt: 0, newId: () => "b" });
+    assert.equal(s.dirty, false);
+    s.regenerateId();
+    assert.equal(s.dirty, true);
+    assert.equal(s.id, "b");
+  });
+
+  test("a flash value is consumed only when read: get, has or entries()", () => {
+    const incoming = () => new Session({ id: "", isNew: false, createdAt: 0, flash: Object.assign(Object.create(null), { a: 1, b: 2 }) });
+    const untouched = incoming();
+    assert.equal(untouched.dirty, false, "a request that never reads it leaves it");
+    const got = incoming();
+    got.get("a");
+    assert.equal(got.dirty, true);
+    const asked = incoming();
+    assert.equal(asked.has("b"), true);
+    assert.equal(asked.dirty, true);
+    const listed = incoming();
+    listed.entries();
+    assert.equal(listed.dirty, true);
+    const logged = incoming();
+    JSON.stringify(logged);
+    assert.equal(logged.dirty, false, "logging a session consumes nothing");
+  });
+
+  test("setMaxAge() checks its value, and null goes back to the storage's lifetime", () => {
+    const s = fresh();
+    assert.equal(s.maxAge, undefined);
+    s.setMaxAge(3600);
+    assert.equal(s.maxAge, 3600);
+    assert.equal(s.dirty, true);
+    s.setMaxAge(null);
+    assert.equal(s.maxAge, undefined);
+    for (const bad of [1.5, -1, 400 * 86400 + 1, "60" as never]) assert.throws(() => s.setMaxAge(bad), /setMaxAge\(.*\): use a whole number of seconds from 0 to 34560000/);
+  });
 });

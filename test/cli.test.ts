@@ -1,8 +1,8 @@
 // The `tessera` command, run as a real process against real stores.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -14,6 +14,8 @@ import { createFileSessionStorage } from "../src/file.js";
 import { createPostgresSessionStorage } from "../src/postgres.js";
 import { createRedisSessionStorage } from "../src/redis.js";
 import { createCookie } from "../src/cookie/cookie.js";
+import { validateSecrets } from "../src/cookie/secrets.js";
+import { generateSecret } from "../src/cli/secret.js";
 import type { IdSessionStorage } from "../src/id-storage.js";
 import { SECRET_A, SECRET_B, fakeClock } from "./helpers.js";
 import { keysUnder } from "./redis-clients.js";
@@ -21,9 +23,10 @@ import { DATABASE_URL, REDIS_URL, need } from "./services.js";
 import { Redis } from "ioredis";
 
 const exec = promisify(execFile);
+/** Runs the command from source, so the test needs no build of the whole package. */
 async function tessera(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ["dist/cli/main.js", ...args]);
+    const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -33,7 +36,6 @@ async function tessera(...args: string[]): Promise<{ code: number; stdout: strin
 
 let dir: string;
 before(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
   dir = mkdtempSync(join(tmpdir(), "tessera-cli-"));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,13 +70,27 @@ describe("tessera (no command, help, bad input)", () => {
 });
 
 describe("tessera secret", () => {
-  test("prints a fresh 32-byte secret that storages accept, and how to rotate", async () => {
+  test("prints a fresh 32-byte secret as 64 hex digits that storages accept, and how to rotate", async () => {
     const a = await tessera("secret");
     const b = await tessera("secret");
-    assert.match(a.stdout, /^[A-Za-z0-9_-]{43}\n$/);
+    assert.equal(a.code, 0);
+    assert.match(a.stdout, /^[0-9a-f]{64}\n$/);
     assert.notEqual(a.stdout, b.stdout);
     assert.match(a.stderr, /prepend it to `secrets`/);
     createCookie("x", { secrets: [a.stdout.trim()] });
+  });
+
+  test("300,000 generated secrets: the library refuses none of them", () => {
+    const refused: string[] = [];
+    for (let i = 0; i < 300_000; i++) {
+      const secret = generateSecret();
+      try {
+        validateSecrets([secret]);
+      } catch {
+        refused.push(secret);
+      }
+    }
+    assert.deepEqual(refused, []);
   });
 });
 
@@ -121,6 +137,110 @@ describe("tessera inspect", () => {
   });
 });
 
+/** A password with every character that has cut a redaction short before. */
+const PASSWORD = "p@ss:w%40rd";
+
+/** `url` with PASSWORD written into it raw, for `user` (default: its own user, or Redis's "default"), and optionally another scheme. */
+function withPassword(url: string, user?: string, scheme?: string): string {
+  const { protocol, username, host, pathname } = new URL(url);
+  return `${scheme ?? protocol}//${user ?? (username || "default")}:${PASSWORD}@${host}${pathname}`;
+}
+
+describe("tessera never prints a user name or password of a --store URL", () => {
+  test("an unreachable server, for every URL scheme and command: only the host, exit 2", async () => {
+    for (const [scheme, kind, path] of [
+      ["redis:", "Redis", ""],
+      ["rediss:", "Redis", ""],
+      ["postgres:", "PostgreSQL", "/test"],
+      ["postgresql:", "PostgreSQL", "/test"],
+    ] as const) {
+      const spec = `${scheme}//ann:${PASSWORD}@127.0.0.1:1${path}`;
+      for (const args of [["purge"], ["sessions", "--user", "a"], ["sessions", "--user", "a", "--revoke"]]) {
+        const r = await tessera(...args, "--store", spec);
+        assert.equal(r.code, 2, `${args.join(" ")} ${scheme}`);
+        assert.equal(r.stderr, `tessera: cannot reach ${kind} at ${scheme}//***@127.0.0.1:1${path}: connection refused\n`);
+        assert.equal(r.stdout, "");
+      }
+    }
+  });
+
+  test("a server that refuses the login or the database: the CLI's own words, not the driver's", async (t) => {
+    const skip = (await need("Redis")) || (await need("PostgreSQL"));
+    if (skip) return t.skip(skip);
+    const redis = new URL(REDIS_URL).host;
+    const postgres = `${new URL(DATABASE_URL).host}${new URL(DATABASE_URL).pathname}`;
+    for (const [spec, message] of [
+      [withPassword(REDIS_URL, "nobody-cli-test"), `cannot reach Redis at redis://***@${redis}: authentication failed (check the user name and password)`],
+      [withPassword(REDIS_URL, undefined, "rediss:"), `cannot reach Redis at rediss://***@${redis}: timed out`],
+      [withPassword(DATABASE_URL, "nobody_cli_test"), `cannot reach PostgreSQL at postgres://***@${postgres}: authentication failed (check the user name and password)`],
+      [`${withPassword(DATABASE_URL, undefined, "postgresql:")}_no_such_db`, `cannot reach PostgreSQL at postgresql://***@${postgres}_no_such_db: the database does not exist`],
+    ] as const) {
+      const r = await tessera("sessions", "--store", spec, "--user", "a");
+      assert.equal(r.code, 2, spec);
+      assert.equal(r.stderr, `tessera: ${message}\n`);
+    }
+  });
+
+  test("a store failure in the middle of a command: named and redacted, exit 1", async (t) => {
+    const skip = await need("PostgreSQL");
+    if (skip) return t.skip(skip);
+    const spec = withPassword(DATABASE_URL);
+    const shown = `postgres://***@${new URL(DATABASE_URL).host}${new URL(DATABASE_URL).pathname}`;
+    for (const [args, action] of [
+      [["purge"], "purge"],
+      [["sessions", "--user", "a"], "sessions"],
+      [["sessions", "--user", "a", "--revoke"], "sessions --revoke"],
+    ] as const) {
+      const r = await tessera(...args, "--store", spec, "--table", "tessera_test_cli_missing");
+      assert.equal(r.code, 1, args.join(" "));
+      assert.equal(r.stderr, `tessera: ${action} failed on PostgreSQL ${shown} (table tessera_test_cli_missing): the table does not exist (check --table)\n`);
+    }
+  });
+
+  test("a URL the parser reads differently from its writer is refused before any connection", async () => {
+    const encode = "percent-encode the user name and password (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23)";
+    for (const [spec, message] of [
+      // The URL parser would connect to host "ann" port 12 and send "12" to DNS.
+      ["redis://ann:12?x@127.0.0.1:1", `--store redis://***@127.0.0.1:1 has an "@" outside its user info: ${encode}`],
+      ["redis://ann:a@b:12?x@127.0.0.1:1", `--store redis://***@127.0.0.1:1 has an "@" outside its user info: ${encode}`],
+      ["postgres://ann:p#ss@127.0.0.1:1/test", `--store postgres://***@127.0.0.1:1/test is not a valid URL: ${encode}`],
+      ["postgres://ann:p/ss@127.0.0.1:1/test", `--store postgres://***@127.0.0.1:1/test is not a valid URL: ${encode}`],
+      ["redis://127.0.0.1:port", "--store redis://127.0.0.1:port is not a valid URL: expected SCHEME://HOST:PORT/PATH"],
+      ["ftp://ann:pw@x", `--store "ftp://***@x" is not one of file:DIR, redis://… or postgres://…`],
+      ["redis:/ann:pw@127.0.0.1", `--store "redis:***@127.0.0.1" is not one of file:DIR, redis://… or postgres://…`],
+    ] as const) {
+      const r = await tessera("purge", "--store", spec);
+      assert.equal(r.code, 2, spec);
+      assert.equal(r.stderr, `tessera: ${message}\n`);
+    }
+  });
+
+  test("a password in the query string is not printed either", async () => {
+    const r = await tessera("purge", "--store", "postgres://127.0.0.1:1/test?password=hunter2");
+    assert.equal(r.stderr, "tessera: cannot reach PostgreSQL at postgres://127.0.0.1:1/test?***: connection refused\n");
+  });
+});
+
+describe("tessera on a store location that does not exist", () => {
+  test("a missing directory or a regular file is an error naming it, for every command, and nothing is created", async () => {
+    const missing = join(dir, "no", "such", "dir");
+    const file = join(dir, "a-file");
+    writeFileSync(file, "not a store");
+    for (const [path, problem] of [
+      [missing, "does not exist: create the directory, or check the --store path"],
+      [file, "is not a directory"],
+    ]) {
+      for (const args of [["purge"], ["sessions", "--user", "a"], ["sessions", "--user", "a", "--revoke"]]) {
+        const r = await tessera(...args, "--store", `file:${path}`);
+        assert.equal(r.code, 2, `${args.join(" ")} ${path}`);
+        assert.equal(r.stderr, `tessera: file store ${path} ${problem}\n`);
+        assert.equal(r.stdout, "");
+      }
+    }
+    assert.equal(existsSync(join(dir, "no")), false);
+  });
+});
+
 /** Three sessions of "ann" and one of "bob" that expired an hour ago, plus two live ones of "ann". */
 async function seed(make: (now: () => number) => IdSessionStorage) {
   const past = fakeClock(Date.now() - 2 * 3600_000);
@@ -138,17 +258,30 @@ async function seed(make: (now: () => number) => IdSessionStorage) {
   }
 }
 
-async function purgeAndSessions(spec: string, extra: string[], expired: number) {
+/**
+ * Purges, lists and revokes "ann"'s sessions; every line names the store as
+ * `label`. `expired` undefined: any count (what a Redis purge counts is the store's business).
+ */
+async function purgeAndSessions(spec: string, extra: string[], expired: number | undefined, label: string) {
   const purged = await tessera("purge", "--store", spec, ...extra);
   assert.equal(purged.code, 0, purged.stderr);
-  assert.match(purged.stdout, new RegExp(`^${expired} expired sessions? deleted from `));
+  const note = label.startsWith("Redis") ? " (Redis expires sessions by itself)" : "";
+  const count = Number(/^\d+/.exec(purged.stdout)?.[0]);
+  if (expired !== undefined) assert.equal(count, expired);
+  assert.equal(purged.stdout, `${count} expired session${count === 1 ? "" : "s"} deleted from ${label}${note}\n`);
   const listed = await tessera("sessions", "--store", spec, "--user", "ann", ...extra);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.match(listed.stdout, /^2 live sessions of "ann" in /);
-  assert.equal(listed.stdout.trim().split("\n").length, 3);
+  const lines = listed.stdout.trim().split("\n");
+  assert.equal(lines[0], `2 live sessions of "ann" in ${label}`);
+  assert.equal(lines.length, 3);
   const revoked = await tessera("sessions", "--store", spec, "--user", "ann", "--revoke", ...extra);
-  assert.match(revoked.stdout, /^2 sessions of "ann" ended in /);
-  assert.match((await tessera("sessions", "--store", spec, "--user", "ann", ...extra)).stdout, /^0 live sessions of "ann"/);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal(revoked.stdout, `2 sessions of "ann" ended in ${label}\n`);
+  const after = await tessera("sessions", "--store", spec, "--user", "ann", ...extra);
+  assert.equal(after.stdout, `0 live sessions of "ann" in ${label}\n`);
+  for (const out of [purged, listed, revoked, after]) {
+    for (const leak of ["p@ss", "ss:w", "%40", "rd@"]) assert.ok(!out.stdout.includes(leak) && !out.stderr.includes(leak), leak);
+  }
 }
 
 describe("tessera purge and sessions on real stores", () => {
@@ -157,7 +290,7 @@ describe("tessera purge and sessions on real stores", () => {
   test("a file directory", async () => {
     const d = join(dir, "sessions");
     await seed((now) => createFileSessionStorage({ ...options, dir: d, now }));
-    await purgeAndSessions(`file:${d}`, [], 4);
+    await purgeAndSessions(`file:${d}`, [], 4, `file store ${d}`);
   });
 
   test("the local Redis", async (t) => {
@@ -168,7 +301,9 @@ describe("tessera purge and sessions on real stores", () => {
     await client.connect();
     try {
       await seed((now) => createRedisSessionStorage({ ...options, client, prefix, now }));
-      await purgeAndSessions(REDIS_URL, ["--prefix", prefix], 0);
+      // The default user of a Redis without a password accepts any password.
+      const shown = `redis://***@${new URL(REDIS_URL).host}`;
+      await purgeAndSessions(withPassword(REDIS_URL), ["--prefix", prefix], undefined, `Redis ${shown} (prefix ${prefix})`);
     } finally {
       await client.quit();
       const r = new Redis(REDIS_URL);
@@ -187,7 +322,11 @@ describe("tessera purge and sessions on real stores", () => {
       const first = createPostgresSessionStorage({ ...options, pool, table });
       await first.store.ensureTable();
       await seed((now) => createPostgresSessionStorage({ ...options, pool, table, now }));
-      await purgeAndSessions(DATABASE_URL, ["--table", table], 4);
+      // Trust authentication accepts any password.
+      const { host, pathname } = new URL(DATABASE_URL);
+      await purgeAndSessions(withPassword(DATABASE_URL), ["--table", table], 4, `PostgreSQL postgres://***@${host}${pathname} (table ${table})`);
+      const other = await tessera("sessions", "--store", withPassword(DATABASE_URL, undefined, "postgresql:"), "--user", "bob", "--table", table);
+      assert.equal(other.stdout, `0 live sessions of "bob" in PostgreSQL postgresql://***@${host}${pathname} (table ${table})\n`);
     } finally {
       await pool.query(`DROP TABLE IF EXISTS ${table}`);
       await pool.end();

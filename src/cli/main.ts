@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { CliError } from "./fail.js";
 import { inspect, inspectHelp } from "./inspect.js";
 import { purge, purgeHelp } from "./purge.js";
+import { failureReason } from "./reason.js";
 import { secret, secretHelp } from "./secret.js";
 import { sessions, sessionsHelp } from "./sessions.js";
 
@@ -68,7 +69,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`tessera: ${error instanceof CliError ? error.message : (error as Error)?.stack ?? String(error)}\n`);
+    // Only the CLI's own words: a driver's message or stack can carry a host or a password.
+    process.stderr.write(`tessera: ${error instanceof CliError ? error.message : `unexpected failure: ${failureReason(error)}`}\n`);
     process.exitCode = error instanceof CliError ? error.code : 1;
   },
 );

@@ -1,10 +1,12 @@
 import { CliError } from "./fail.js";
 import { openStore } from "./open-store.js";
+import { failureReason } from "./reason.js";
 
 export const sessionsHelp = `tessera sessions --store <file:DIR | redis://... | postgres://...> --user <id> [--revoke] [--prefix P] [--table T]
 
 Lists the live sessions of a user (as kept under the storage's userKey), or
-with --revoke ends all of them ("log out everywhere").`;
+with --revoke ends all of them ("log out everywhere"). A store that does not
+exist or cannot be reached is an error (exit code 2), never "0 sessions".`;
 
 export async function sessions(spec: string | undefined, user: string | undefined, revoke: boolean, options: { prefix?: string; table?: string }): Promise<number> {
   if (!user) throw new CliError("sessions needs --user <id>");
@@ -25,6 +27,9 @@ export async function sessions(spec: string | undefined, user: string | undefine
       );
     }
     return 0;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`sessions${revoke ? " --revoke" : ""} failed on ${label}: ${failureReason(error)}`, 1);
   } finally {
     await close();
   }

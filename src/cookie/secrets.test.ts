@@ -4,12 +4,55 @@ import { SECRET_A, SECRET_B } from "../../test/helpers.js";
 import { SessionConfigError } from "../errors.js";
 import { createCookieSessionStorage } from "../cookie-storage.js";
 import { createCookie } from "./cookie.js";
+import { PLACEHOLDERS, validateSecrets } from "./secrets.js";
+
+/** Random-looking text of 40 characters, none of them a word separator. */
+const RUN = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5JkZt7Hq2Mv";
 
 describe("secrets", () => {
   test("G3: empty, placeholder and short secrets are refused at creation", () => {
     for (const bad of ["", "secret", "keyboard cat", "x".repeat(31), "keyboard cat keyboard cat keyboard cat", "changeme-changeme-changeme-changeme", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]) {
       assert.throws(() => createCookie("sid", { secrets: [bad] }), SessionConfigError, JSON.stringify(bad));
     }
+  });
+
+  test("every placeholder, as a whole secret in any case, is refused as a placeholder", () => {
+    for (const placeholder of PLACEHOLDERS) {
+      for (const secret of [placeholder, placeholder.toUpperCase()]) {
+        assert.throws(
+          () => validateSecrets([secret]),
+          { name: "SessionConfigError", message: `secrets[0] looks like a placeholder ("${placeholder}" as whole words): generate a real one with \`npx tessera secret\`` },
+        );
+      }
+    }
+  });
+
+  test("every placeholder is refused as whole words inside a longer secret, even split across words", () => {
+    for (const placeholder of PLACEHOLDERS) {
+      const half = Math.ceil(placeholder.length / 2);
+      const split = `${placeholder.slice(0, half).toUpperCase()}_${placeholder.slice(half)}`;
+      for (const secret of [`${RUN}-${placeholder}`, `${placeholder}.${RUN}`, `${RUN} ${split} ${RUN}`]) {
+        assert.throws(() => validateSecrets([secret]), new RegExp(`looks like a placeholder \\("${placeholder}" as whole words\\)`), secret);
+      }
+    }
+    for (const [secret, placeholder] of [
+      ["my-session-secret-change-me", "sessionsecret"],
+      ["keyboard cat keyboard cat keyboard cat", "keyboardcat"],
+      ["Change_Me.please.0f3a9c2e7b5d4a18", "changeme"],
+      ["changeme-changeme-changeme-changeme", "changeme"],
+    ]) {
+      assert.throws(() => validateSecrets([secret]), new RegExp(`\\("${placeholder}" as whole words\\)`), secret);
+    }
+  });
+
+  test("a placeholder inside a longer run of letters and digits is random text, not a placeholder", () => {
+    for (const secret of [`${RUN}Todo`, `xTodo-${RUN}`, `${RUN}_exampleQ`, `Zt7Hq2Mv9-Lc4s3cr3tX_Nb1Wf6Ks3Pd5Gy0Je`, `${RUN}-password1`]) {
+      assert.deepEqual(validateSecrets([secret]), [secret]);
+    }
+  });
+
+  test("the generator's hex alphabet cannot spell any placeholder: each has a letter outside a-f", () => {
+    for (const placeholder of PLACEHOLDERS) assert.match(placeholder, /[^0-9a-f]/, placeholder);
   });
 
   test("G3: the message says how long the secret is and how to make one", () => {

@@ -3,10 +3,11 @@ import { cryptoBackend } from "../crypto/backend.js";
 
 /**
  * Secrets that appear in tutorials, READMEs and `.env.example` files. A secret
- * that contains one of them (ignoring case and punctuation) was copied, not
- * generated (Superset CVE-2023-27524; Rails refuses "secret" and "password").
+ * that is one of them, or has one as whole words ("my-session-secret-change-me"),
+ * was copied, not generated (Superset CVE-2023-27524; Rails refuses "secret"
+ * and "password").
  */
-const PLACEHOLDERS = [
+export const PLACEHOLDERS: readonly string[] = Object.freeze([
   "keyboardcat",
   "changeme",
   "changethis",
@@ -22,7 +23,27 @@ const PLACEHOLDERS = [
   "password",
   "notasecret",
   "todo",
-];
+]);
+
+const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
+const LONGEST_PLACEHOLDER = Math.max(...PLACEHOLDERS.map((p) => p.length));
+
+/**
+ * The placeholder that a contiguous run of whole words of `secret` spells,
+ * ignoring case. Matching whole words only keeps random text that happens to
+ * hold "todo" inside a longer run from being refused.
+ */
+function placeholderIn(secret: string): string | undefined {
+  const words = secret.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  for (let first = 0; first < words.length; first++) {
+    let joined = "";
+    for (let next = first; next < words.length && joined.length < LONGEST_PLACEHOLDER; next++) {
+      joined += words[next];
+      if (PLACEHOLDER_SET.has(joined)) return joined;
+    }
+  }
+  return undefined;
+}
 
 /** How to make a secret, quoted in error messages. */
 const GENERATE = "`npx tessera secret`";
@@ -51,17 +72,17 @@ function validateSecret(secret: unknown, where: string): void {
   if (typeof secret !== "string") {
     throw new SessionConfigError(`${where} must be a string, got ${typeof secret}`);
   }
+  // Before the length check: "keyboard cat" is better answered as a copied example than as too short.
+  const placeholder = placeholderIn(secret);
+  if (placeholder) {
+    throw new SessionConfigError(
+      `${where} looks like a placeholder ("${placeholder}" as whole words): generate a real one with ${GENERATE}`,
+    );
+  }
   const bytes = new TextEncoder().encode(secret).length;
   if (bytes < MIN_SECRET_BYTES) {
     throw new SessionConfigError(
       `${where} is ${bytes} bytes; secrets need at least ${MIN_SECRET_BYTES}: generate one with ${GENERATE}`,
-    );
-  }
-  const folded = secret.toLowerCase().replace(/[^a-z0-9]/g, "");
-  const placeholder = PLACEHOLDERS.find((p) => folded.includes(p));
-  if (placeholder) {
-    throw new SessionConfigError(
-      `${where} looks like a placeholder (it contains "${placeholder}"): generate a real one with ${GENERATE}`,
     );
   }
   if (new Set(secret).size < 8) {

@@ -1,0 +1,38 @@
+/** The stores of the model-based tests, made from a description a child process can be handed. */
+import pg from "pg";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { FileStore } from "../../src/stores/file.js";
+import { PostgresStore } from "../../src/stores/postgres.js";
+import { RedisStore, type RedisClientLike } from "../../src/stores/redis.js";
+import type { SessionStore } from "../../src/stores/store.js";
+
+export type SharedStore =
+  | { kind: "file"; dir: string }
+  | { kind: "redis"; url: string; prefix: string; client: "node-redis" | "ioredis" }
+  | { kind: "postgres"; url: string; table: string };
+
+/** A store of its own (connections, caches, queues) on the shared data `spec` names. */
+export async function openShared(spec: SharedStore): Promise<{ store: SessionStore; close: () => Promise<void> }> {
+  switch (spec.kind) {
+    case "file": {
+      const store = new FileStore({ dir: spec.dir });
+      return { store, close: () => store.settled() };
+    }
+    case "redis": {
+      if (spec.client === "ioredis") {
+        const client = new Redis(spec.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+        await client.connect();
+        return { store: new RedisStore({ client, prefix: spec.prefix }), close: async () => void client.disconnect() };
+      }
+      const client = createClient({ url: spec.url });
+      client.on("error", () => {});
+      await client.connect();
+      return { store: new RedisStore({ client: client as unknown as RedisClientLike, prefix: spec.prefix }), close: async () => void (await client.quit()) };
+    }
+    case "postgres": {
+      const pool = new pg.Pool({ connectionString: spec.url, max: 4 });
+      return { store: new PostgresStore({ pool, table: spec.table }), close: () => pool.end() };
+    }
+  }
+}
