@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { createSessionStorage, MemoryStore, type SessionStore } from "../dist/index.js";
 import { FileStore } from "../dist/file.js";
 import { fmt, machine } from "./harness.js";
+import { measureLifecycle } from "./lifecycle.js";
 import { measureServers } from "./servers.js";
 
 const SECRET = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
@@ -161,3 +162,12 @@ for (const r of servers.rows) {
   console.log(`| ${r.name} | ${r.read.p50.toFixed(0)} / ${r.read.p99.toFixed(0)} | ${r.save.p50.toFixed(0)} / ${r.save.p99.toFixed(0)} | ${r.readTrips.toFixed(1)} + ${r.saveTrips.toFixed(1)} |`);
 }
 for (const line of servers.skipped) console.log(`skipped: ${line}`);
+
+const life = await measureLifecycle(quick);
+console.log("\n# What a login and a flash cost: one request (read + save) of each kind, p50 / p99 (us), 2,000 distinct sessions");
+console.log("change: one key changed. login: regenerateId() (one atomic replace). flash shown: a pending flash taken as the session is read, read, and gone. flash unread: taken as read, not looked at, put back on save.\n");
+console.log("| store | change | login (regenerate) | flash shown | flash left unread |");
+console.log("|---|---:|---:|---:|---:|");
+const cell = ([a, b]: [number, number]) => `${a.toFixed(0)} / ${b.toFixed(0)}`;
+for (const r of life.rows) console.log(`| ${r.store} | ${cell(r.change)} | ${cell(r.login)} | ${cell(r.flashShown)} | ${cell(r.flashUnread)} |`);
+for (const line of life.skipped) console.log(`skipped: ${line}`);

@@ -266,4 +266,54 @@ describe("cookie session storage", () => {
     assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, absoluteTimeout: 1.5 }), /absoluteTimeout is invalid/);
     assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, idleTimeout: 60, touchInterval: 60 }), /touchInterval \(60\) must be shorter than idleTimeout \(60\)/);
   });
+
+  test("a lifetime given to one session is carried in its cookie to every re-issue", async () => {
+    const clock = fakeClock();
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, now: clock.now, idleTimeout: DAY, touchInterval: 60 });
+    const s = await storage.read(null);
+    s.set("userId", "u1");
+    s.setMaxAge(7 * DAY);
+    const first = await storage.save(s);
+    assert.match(first!, /; Max-Age=86400;/, "capped at the idle expiry");
+    clock.advance(120);
+    const touched = await storage.read(cookiePair(first));
+    assert.equal(touched.maxAge, 7 * DAY);
+    const again = await storage.save(touched);
+    assert.match(again!, /; Max-Age=86400;/, "the touch re-issues it with the session's lifetime");
+    const viaCommit = await storage.read(null);
+    const committed = await storage.commitSession(viaCommit, { maxAge: 600 });
+    assert.match(committed, /; Max-Age=600;/);
+    clock.advance(120);
+    const later = await storage.read(cookiePair(committed));
+    assert.equal(later.maxAge, 600, "commitSession's maxAge is remembered");
+    assert.match((await storage.save(later))!, /; Max-Age=600;/);
+  });
+
+  test("a request that never reads a flash value leaves it in the cookie for the one that does", async () => {
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A] } });
+    const a = await storage.read(null);
+    a.flash("notice", "saved");
+    const c1 = cookiePair(await storage.save(a));
+    const favicon = await storage.read(c1);
+    assert.equal(await storage.save(favicon), null, "nothing to re-issue");
+    const busy = await storage.read(c1);
+    busy.set("count", 1);
+    const c2 = cookiePair(await storage.save(busy));
+    const page = await storage.read(c2);
+    assert.equal(page.get("notice"), "saved", "kept through a re-issue by a request that did not read it");
+    const c3 = cookiePair(await storage.save(page));
+    assert.equal((await storage.read(c3)).get("notice"), undefined);
+    assert.equal((await storage.read(c3)).get("count"), 1);
+  });
+
+  test("a destroyed session reads as empty, and its save expires the cookie", async () => {
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "s" } });
+    const a = await storage.read(null);
+    a.set("userId", "u1");
+    const s = await storage.read(cookiePair(await storage.save(a)));
+    s.destroy();
+    assert.equal(s.get("userId"), undefined);
+    assert.throws(() => s.set("userId", "u2"), /Session has been destroyed/);
+    assert.match((await storage.save(s))!, /^s=; Max-Age=0;/);
+  });
 });

@@ -9,9 +9,11 @@ export interface MemorySessionStorageOptions extends StorageOptions, MemoryStore
 }
 
 /**
- * Sessions in process memory: bounded by `maxSessions` (least recently used
- * evicted first), expired entries swept without a timer per session. Right for
- * one process; use Redis or PostgreSQL when several servers share sessions.
+ * Sessions in process memory: bounded by `maxSessions` (and anonymous ones by
+ * `maxAnonymousSessions`); the least recently used anonymous session is evicted
+ * first, so visitors never push out signed-in users. Expired entries are swept
+ * without a timer per session.
+ * Right for one process; use Redis or PostgreSQL when several servers share sessions.
  *
  * ```ts
  * const storage = createMemorySessionStorage({ cookie: { secrets: [process.env.SESSION_SECRET!] } });

@@ -17,7 +17,7 @@ export interface PostgresSessionStorageOptions extends StorageOptions, PostgresS
  * import { createPostgresSessionStorage } from "tessera/postgres";
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * const storage = createPostgresSessionStorage({ pool, cookie: { secrets: [process.env.SESSION_SECRET!] } });
- * await storage.store.ensureTable(); // once, at deploy time (or run the README's SQL)
+ * await storage.store.ensureTable(); // at deploy time: creates the table, or brings an older one up to date
  * ```
  */
 export function createPostgresSessionStorage<Data = SessionData, FlashData = Data>(

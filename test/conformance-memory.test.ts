@@ -3,6 +3,6 @@ import { runConformance } from "./conformance.js";
 
 runConformance("memory", async () => {
   const store = new MemoryStore();
-  const entries = (store as unknown as { entries: Map<string, object> }).entries;
-  return { store, dump: async () => JSON.stringify([...entries]) };
+  const tiers = store as unknown as { signedIn: Map<string, object>; anonymous: Map<string, object> };
+  return { store, dump: async () => JSON.stringify([...tiers.signedIn, ...tiers.anonymous]) };
 });

@@ -1,18 +1,38 @@
-import { applyPatch, takeFields, type SessionRecord, type SessionStore } from "./store.js";
+import { SessionConfigError } from "../errors.js";
+import { applyPatch, patchedMaxAge, patchedUser, takeFields, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface MemoryStoreOptions {
   /**
-   * The most sessions kept; past it the least recently used is evicted.
-   * Default 100,000 (about 30 MB with small sessions).
+   * The most sessions kept, signed-in and anonymous together. Default 100,000
+   * (about 30 MB with small sessions). Past it the least recently used
+   * anonymous session is evicted; a signed-in one only when no anonymous
+   * session is left.
    */
   maxSessions?: number;
+  /**
+   * The most anonymous sessions kept (a CSRF token on a login form, a
+   * visitor's cart), within `maxSessions`. Default `maxSessions`. Past it the
+   * least recently used anonymous session is evicted.
+   *
+   * Anonymous sessions always go first, whatever this bound: a flood of
+   * anonymous requests evicts only anonymous sessions, and signs nobody out. So
+   * the default lets a site without sign-in use all of `maxSessions`; set it
+   * lower to cap the share of memory visitors can take.
+   *
+   * A session counts as signed in while it has an owner (the value under
+   * `userKey`), and from the moment it is regenerated (`regenerateId()`, as a
+   * login does) even without a `userKey`; it counts as anonymous again when its
+   * owner is removed.
+   */
+  maxAnonymousSessions?: number;
 }
 
 // Times are kept as whole seconds since 2020: small integers that V8 stores
 // inline (a millisecond timestamp would be a 16-byte heap number, three per session).
 const EPOCH = Date.UTC(2020, 0, 1);
-// Rounded down: a session may end up to a second early, never late.
-const toSeconds = (ms: number) => Math.floor((ms - EPOCH) / 1000);
+// Rounded up: a session may end up to a second late, never early (the engine
+// counts the absolute deadline from the stored creation time, so that too).
+const toSeconds = (ms: number) => Math.ceil((ms - EPOCH) / 1000);
 const toMs = (s: number) => EPOCH + s * 1000;
 
 /**
@@ -23,16 +43,20 @@ class Entry {
   created: number;
   seen: number;
   expires: number;
+  userId: string | undefined;
+  /** The session's own cookie lifetime (seconds), when it has one. */
+  maxAge: number | undefined;
   constructor(
     public json: string,
-    createdAt: number,
-    lastSeenAt: number,
-    expiresAt: number,
-    public userId: string | undefined,
+    record: SessionRecord,
+    /** Signed in: evicted only when no anonymous session is left. */
+    public priority: boolean,
   ) {
-    this.created = toSeconds(createdAt);
-    this.seen = toSeconds(lastSeenAt);
-    this.expires = toSeconds(expiresAt);
+    this.userId = record.userId;
+    this.created = toSeconds(record.createdAt);
+    this.seen = toSeconds(record.lastSeenAt);
+    this.expires = toSeconds(record.expiresAt);
+    this.maxAge = record.maxAge;
   }
 
   get expiresAt(): number {
@@ -48,32 +72,50 @@ class Entry {
 /** Expired entries are swept at most this often, by the request that finds it due: no timers. */
 const SWEEP_EVERY = 60_000;
 
+function bound(name: string, value: unknown, most: number, hint: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > most) {
+    throw new SessionConfigError(`option ${name} is invalid: ${String(value)}; use a whole number ${hint}`);
+  }
+  return value;
+}
+
 /**
  * A bounded, expiring in-process store: fit for production on one process.
  * The per-request methods answer directly, without a promise.
- * The Map's insertion order is the recency order (a read moves an entry to the
- * end), so eviction takes the first entry.
+ * Signed-in and anonymous sessions sit in two Maps whose insertion order is
+ * their recency order (a read moves an entry to the end), so eviction takes
+ * the first entry of one of them.
  */
 export class MemoryStore implements SessionStore {
-  private readonly entries = new Map<string, Entry>();
+  private readonly signedIn = new Map<string, Entry>();
+  private readonly anonymous = new Map<string, Entry>();
   private readonly users = new Map<string, Set<string>>();
   private readonly max: number;
+  private readonly maxAnonymous: number;
   private lastSweep = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const max = options.maxSessions ?? 100_000;
-    if (!Number.isInteger(max) || max < 1) throw new TypeError(`option maxSessions is invalid: ${max}; use a whole number above 0`);
-    this.max = max;
+    this.max = bound("maxSessions", options?.maxSessions ?? 100_000, Number.MAX_SAFE_INTEGER, "above 0");
+    this.maxAnonymous = bound(
+      "maxAnonymousSessions",
+      options?.maxAnonymousSessions ?? this.max,
+      this.max,
+      `from 1 to maxSessions (${this.max})`,
+    );
   }
 
   /** How many sessions are held (expired ones not yet swept included). */
   get size(): number {
-    return this.entries.size;
+    return this.signedIn.size + this.anonymous.size;
+  }
+
+  private tier(entry: Entry): Map<string, Entry> {
+    return entry.priority ? this.signedIn : this.anonymous;
   }
 
   private live(key: string, now: number): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    const entry = this.signedIn.get(key) ?? this.anonymous.get(key);
+    if (entry === undefined) return undefined;
     if (entry.expiresAt <= now) {
       this.drop(key, entry);
       return undefined;
@@ -82,8 +124,23 @@ export class MemoryStore implements SessionStore {
   }
 
   private drop(key: string, entry: Entry): void {
-    this.entries.delete(key);
+    this.tier(entry).delete(key);
     if (entry.userId !== undefined) this.unindex(entry.userId, key);
+  }
+
+  /** Evicts the least recently used session of `tier`. */
+  private evictFrom(tier: Map<string, Entry>): void {
+    const [oldest, entry] = tier.entries().next().value as [string, Entry];
+    this.drop(oldest, entry);
+  }
+
+  private insert(key: string, entry: Entry, now: number): void {
+    this.sweep(now);
+    this.delete(key);
+    if (!entry.priority && this.anonymous.size >= this.maxAnonymous) this.evictFrom(this.anonymous);
+    while (this.size >= this.max) this.evictFrom(this.anonymous.size > 0 ? this.anonymous : this.signedIn);
+    this.tier(entry).set(key, entry);
+    this.index(entry.userId, key);
   }
 
   private index(userId: string | undefined, key: string): void {
@@ -101,40 +158,63 @@ export class MemoryStore implements SessionStore {
   }
 
   private toRecord(e: Entry): SessionRecord {
-    return { data: JSON.parse(e.json), createdAt: toMs(e.created), lastSeenAt: toMs(e.seen), expiresAt: e.expiresAt, userId: e.userId };
+    return {
+      data: JSON.parse(e.json),
+      createdAt: toMs(e.created),
+      lastSeenAt: toMs(e.seen),
+      expiresAt: e.expiresAt,
+      userId: e.userId,
+      maxAge: e.maxAge,
+    };
   }
 
   get(key: string, now: number): SessionRecord | null {
     const entry = this.live(key, now);
     if (!entry) return null;
     // Most recently used goes last.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    const tier = this.tier(entry);
+    tier.delete(key);
+    tier.set(key, entry);
     return this.toRecord(entry);
   }
 
   create(key: string, record: SessionRecord): void {
-    this.sweep(record.lastSeenAt);
-    while (this.entries.size >= this.max) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, Entry];
-      this.drop(oldest, entry);
-    }
-    const entry = new Entry(JSON.stringify(record.data), record.createdAt, record.lastSeenAt, record.expiresAt, record.userId);
-    this.entries.set(key, entry);
-    this.index(entry.userId, key);
+    const entry = new Entry(JSON.stringify(record.data), record, record.userId !== undefined);
+    this.insert(key, entry, record.lastSeenAt);
   }
 
-  update(key: string, patch: Parameters<SessionStore["update"]>[1], now: number): boolean {
+  replace(oldKey: string, newKey: string, record: SessionRecord, now: number): boolean {
+    const old = this.live(oldKey, now);
+    if (!old) return false;
+    // Serialised before anything changes: a record that cannot be stored leaves the old one as it was.
+    const entry = new Entry(JSON.stringify(record.data), record, true);
+    this.drop(oldKey, old);
+    this.insert(newKey, entry, now);
+    return true;
+  }
+
+  update(key: string, patch: SessionPatch, now: number): boolean {
     const entry = this.live(key, now);
     if (!entry) return false;
     entry.json = JSON.stringify(applyPatch(JSON.parse(entry.json), patch));
     entry.setTimes(patch.lastSeenAt, patch.expiresAt);
-    if (patch.userId !== undefined && (patch.userId ?? undefined) !== entry.userId) {
-      if (entry.userId !== undefined) this.unindex(entry.userId, key);
-      entry.userId = patch.userId ?? undefined;
-      this.index(entry.userId, key);
-    }
+    entry.maxAge = patchedMaxAge(entry.maxAge, patch);
+    if (patch.userId !== undefined) this.own(key, entry, patchedUser(entry.userId, patch));
     return true;
+  }
+
+  /** A change of owner: the user index follows, and so does the session's eviction priority. */
+  private own(key: string, entry: Entry, userId: string | undefined): void {
+    if (userId === entry.userId) return;
+    const priority = userId !== undefined || (entry.userId === undefined && entry.priority);
+    if (entry.userId !== undefined) this.unindex(entry.userId, key);
+    entry.userId = userId;
+    this.index(userId, key);
+    if (priority === entry.priority) return;
+    this.tier(entry).delete(key);
+    entry.priority = priority;
+    if (!priority && this.anonymous.size >= this.maxAnonymous) this.evictFrom(this.anonymous);
+    this.tier(entry).set(key, entry);
   }
 
   take(key: string, fields: string[], now: number): Record<string, unknown> | null {
@@ -146,7 +226,7 @@ export class MemoryStore implements SessionStore {
     return taken;
   }
 
-  touch(key: string, lastSeenAt: number, expiresAt: number, now: number): boolean {
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number, _userId?: string): boolean {
     const entry = this.live(key, now);
     if (!entry) return false;
     entry.setTimes(lastSeenAt, expiresAt);
@@ -154,7 +234,7 @@ export class MemoryStore implements SessionStore {
   }
 
   delete(key: string): void {
-    const entry = this.entries.get(key);
+    const entry = this.signedIn.get(key) ?? this.anonymous.get(key);
     if (entry) this.drop(key, entry);
   }
 
@@ -182,10 +262,12 @@ export class MemoryStore implements SessionStore {
 
   async purge(now: number): Promise<number> {
     let n = 0;
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now) {
-        this.drop(key, entry);
-        n++;
+    for (const tier of [this.signedIn, this.anonymous]) {
+      for (const [key, entry] of tier) {
+        if (entry.expiresAt <= now) {
+          this.drop(key, entry);
+          n++;
+        }
       }
     }
     this.lastSweep = now;

@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie, type ParseOptions, type SerializeOptions as CookieSerializeOptions } from "cookie";
 import { cryptoBackend, type Key } from "../../crypto/backend.js";
+import { warnIfFixedExpiry } from "./warnings.js";
 
 /**
  * react-router's cookie, byte for byte: the value is standard base64 of the
@@ -75,6 +76,7 @@ function decodeData(value: string): unknown {
 
 export function createCookie(name: string, cookieOptions: CookieOptions = {}): Cookie {
   const { secrets = [], ...options } = { path: "/", sameSite: "lax" as const, ...cookieOptions };
+  warnIfFixedExpiry(name, options.expires);
   return {
     get name() {
       return name;

@@ -1,6 +1,7 @@
 import { cryptoBackend } from "../../crypto/backend.js";
 import { createCookie, isCookie, type Cookie, type CookieOptions, type CookieParseOptions, type CookieSerializeOptionsRR } from "./cookie.js";
 import { createSession, type FlashSessionData, type Session, type SessionData } from "./session.js";
+import { warnIfUnsigned } from "./warnings.js";
 
 export interface SessionStorage<Data = SessionData, FlashData = Data> {
   getSession(cookieHeader?: string | null, options?: CookieParseOptions): Promise<Session<Data, FlashData>>;
@@ -16,8 +17,11 @@ export interface SessionIdStorageStrategy<Data = SessionData, FlashData = Data> 
   deleteData(id: string): Promise<void>;
 }
 
+/** The session cookie of a storage, with react-router's warning when it is unsigned. */
 function cookieFrom(arg: SessionIdStorageStrategy["cookie"]): Cookie {
-  return isCookie(arg) ? arg : createCookie(arg?.name || "__session", arg);
+  const cookie = isCookie(arg) ? arg : createCookie(arg?.name || "__session", arg);
+  warnIfUnsigned(cookie);
+  return cookie;
 }
 
 function expiresFor(cookie: Cookie, options?: CookieSerializeOptionsRR): Date | undefined {
