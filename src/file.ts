@@ -13,7 +13,9 @@ export interface FileSessionStorageOptions extends StorageOptions, FileStoreOpti
 
 /**
  * Sessions as one JSON file each under `dir`: atomic writes, mode 0600, safe
- * for several processes sharing the directory.
+ * for several processes (on one host or several) sharing the directory. `dir`
+ * is made and tried when the storage is created: a path that cannot hold
+ * sessions is a SessionConfigError then, not a failed login later.
  *
  * ```ts
  * import { createFileSessionStorage } from "tessera/file";

@@ -3,7 +3,9 @@ import { SessionStoreError } from "../errors.js";
 /**
  * `work`, or a `SessionStoreError` after `ms`: a server that stopped answering
  * must fail the request in bounded time, not hang it. Any other failure is
- * wrapped too, named after `server`.
+ * wrapped too, named after `server`, in fixed words: a driver's message can
+ * carry the host, the port or the connection URL, and a store error's message
+ * ends up in logs and error pages. The driver's error stays as `cause`.
  */
 export async function bounded<T>(server: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -16,7 +18,7 @@ export async function bounded<T>(server: string, ms: number, work: Promise<T>): 
     ]);
   } catch (error) {
     if (error instanceof SessionStoreError) throw error;
-    throw new SessionStoreError(`${server}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new SessionStoreError(`${server}: the command failed`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
