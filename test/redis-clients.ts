@@ -50,7 +50,7 @@ export function redisFactory(client: () => RedisClientLike, inspector: () => Red
       async dump() {
         const keys = await keysUnder(inspector(), prefix);
         const parts = await Promise.all(
-          keys.map(async (k) => `${k} ${JSON.stringify((await inspector().type(k)) === "zset" ? await inspector().zrange(k, 0, -1) : await inspector().hgetall(k))}`),
+          keys.map(async (k) => `${k} ${JSON.stringify((await inspector().type(k)) === "zset" ? await inspector().zrange(k, "0", "-1") : await inspector().hgetall(k))}`),
         );
         return parts.join("\n");
       },

@@ -35,6 +35,9 @@ function gate() {
 }
 let slow = gate();
 
+/** One headers object for every response of a route, as apps keep them in a constant. */
+const SHARED_HEADERS = { "Content-Type": "text/plain", "Set-Cookie": "theme=light" };
+
 function expressApp(storage: SessionStorage = createMemorySessionStorage({ cookie })) {
   const app = express();
   app.use(session(storage));
@@ -91,6 +94,11 @@ function expressApp(storage: SessionStorage = createMemorySessionStorage({ cooki
     (req as unknown as SessionRequest).session.set("count", 1);
     res.writeHead(200, { "Content-Type": "text/plain", "Set-Cookie": "theme=light" });
     res.end("head");
+  });
+  app.get("/shared", (req, res) => {
+    (req as unknown as SessionRequest).session.set("count", 1);
+    res.writeHead(200, SHARED_HEADERS);
+    res.end("shared");
   });
   app.get("/nested", async (_req, res) => {
     const s = await currentSession();
@@ -209,6 +217,19 @@ describe("the node middleware in real Express 5", () => {
       assert.match(headCookies[1]!, /^sid=S1\./);
     }));
 
+  test("a headers object passed to every writeHead never carries one client's session cookie to another", () =>
+    withExpress(async (url) => {
+      const first = (await fetch(`${url}/shared`)).headers.getSetCookie();
+      const second = (await fetch(`${url}/shared`)).headers.getSetCookie();
+      for (const cookies of [first, second]) {
+        assert.equal(cookies.length, 2);
+        assert.equal(cookies[0], "theme=light");
+        assert.match(cookies[1]!, /^sid=S1\./);
+      }
+      assert.notEqual(first[1], second[1]);
+      assert.deepEqual(SHARED_HEADERS, { "Content-Type": "text/plain", "Set-Cookie": "theme=light" });
+    }));
+
   test("currentSession() works inside an async route", () =>
     withExpress(async (url) => {
       const jar = new Jar();
@@ -308,6 +329,41 @@ describe("the node middleware on a bare node:http server", () => {
       assert.equal(await (await fetch(`${server.url}/`, { headers: jar.headers() })).text(), "2");
     } finally {
       console.error = original;
+      await server.close();
+    }
+  });
+
+  test("a store that fails on read below a callback that rethrows the error is a 503, and the process stays up", async () => {
+    const good = createSessionStorage({ store: new MemoryStore(), cookie });
+    const s = await good.read(null);
+    s.set("a", 1);
+    const presented = (await good.save(s))!.split(";")[0]!;
+    const down = createSessionStorage({ store: { get: () => Promise.reject(new Error("ECONNREFUSED")) } as unknown as MemoryStore, cookie });
+    const withSession = session(down);
+    const escaped: unknown[] = [];
+    const record = (error: unknown) => escaped.push(error);
+    process.on("uncaughtException", record);
+    process.on("unhandledRejection", record);
+    const original = console.error;
+    console.error = () => {};
+    const server = await listen(
+      createServer((req, res) =>
+        withSession(req, res, (error) => {
+          if (error) throw error;
+          res.end("never");
+        }),
+      ),
+    );
+    try {
+      const res = await fetch(`${server.url}/`, { headers: { cookie: presented } });
+      assert.equal(res.status, 503);
+      assert.equal(await res.text(), "Service Unavailable: the session store cannot be reached\n");
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(escaped, []);
+    } finally {
+      console.error = original;
+      process.off("uncaughtException", record);
+      process.off("unhandledRejection", record);
       await server.close();
     }
   });

@@ -4,6 +4,7 @@ import { SessionStoreError } from "../errors.js";
 import type { Session, SessionData } from "../session.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { readAtOnce, saveAtOnce, type SessionStorage } from "../storage.js";
+import { holdResponse } from "./node-hold.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { varies } from "./vary.js";
 import { isHttps, warnInsecure } from "./transport-security.js";
@@ -14,16 +15,19 @@ type Next = (error?: unknown) => unknown;
 
 /** Adds `value` to the `Set-Cookie` headers a deferred `writeHead(status, headers)` would send. */
 function addToWriteHeadHeaders(args: unknown[], name: string, value: string): boolean {
-  const headers = args.find((a) => typeof a === "object" && a !== null) as OutgoingHttpHeaders | unknown[] | undefined;
-  if (!headers) return false;
+  const at = args.findIndex((a) => typeof a === "object" && a !== null);
+  if (at < 0) return false;
+  const headers = args[at] as OutgoingHttpHeaders | unknown[];
+  // Copies, never the caller's own: an app may pass one headers object to every
+  // response, and one client's session cookie must never reach another client.
   if (Array.isArray(headers)) {
-    headers.push(name, value);
+    args[at] = [...headers, name, value];
     return true;
   }
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
   if (key === undefined) return false;
   const current = headers[key];
-  headers[key] = Array.isArray(current) ? [...current, value] : current === undefined ? value : [String(current), value];
+  args[at] = { ...headers, [key]: Array.isArray(current) ? [...current, value] : current === undefined ? value : [String(current), value] };
   return true;
 }
 
@@ -34,71 +38,15 @@ function writeHeadHas(args: unknown[], name: string): boolean {
   return Object.keys(headers).some((k) => k.toLowerCase() === name);
 }
 
-type Outcome = "send" | "unavailable";
-
-/**
- * Holds the response back until the session is saved: the first `writeHead`,
- * `write` or `end` calls `commit`, which calls `done` once the session is saved
- * (at once when there is nothing to save); then the held calls run in order.
- * This is how the cookie goes out before the headers do, on `res.redirect`, on
- * `res.end()` without a body, and on streamed responses alike.
- */
-function holdUntilCommitted(
-  res: ServerResponse,
-  commit: (status: number, headArgs: unknown[] | undefined, done: (outcome: Outcome) => void, failed: (error: unknown) => void) => void,
-): void {
-  const original = { writeHead: res.writeHead, write: res.write, end: res.end };
-  const queue: Array<() => void> = [];
-  let headArgs: unknown[] | undefined;
-  let started = false;
-  const done = (outcome: Outcome) => {
-    Object.assign(res, original);
-    // The socket may have been uncorked while the session saved: cork it so the
-    // held calls leave in one write (measured 1.5x throughput on a bare server).
-    const socket = res.socket;
-    socket?.cork();
-    if (outcome === "send") for (const call of queue.splice(0)) call();
-    else unavailable(res);
-    if (socket) process.nextTick(() => socket.uncork());
-  };
-  const failed = (error: unknown) => {
-    Object.assign(res, original);
-    fail(res, error);
-  };
-  const start = () => {
-    if (started) return;
-    started = true;
-    const status = typeof headArgs?.[0] === "number" ? (headArgs[0] as number) : res.statusCode;
-    try {
-      commit(status, headArgs, done, failed);
-    } catch (error) {
-      failed(error);
-    }
-  };
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    headArgs = args;
-    queue.push(() => (original.writeHead as (...a: unknown[]) => void).apply(res, args));
-    start();
-    return res;
-  } as typeof res.writeHead;
-  res.write = function (...args: unknown[]) {
-    queue.push(() => (original.write as (...a: unknown[]) => void).apply(res, args));
-    start();
-    return true;
-  } as typeof res.write;
-  res.end = function (...args: unknown[]) {
-    queue.push(() => (original.end as (...a: unknown[]) => void).apply(res, args));
-    start();
-    return res;
-  } as typeof res.end;
-}
-
 /**
  * Session middleware for `node:http`, Express 5 and Connect: `req.session`,
  * saved before the response's headers are written. Nothing is saved when the
  * response is a 5xx (a thrown error reaching Express's error handler, for one)
  * or when the handler throws; a store that fails is a 503 (`next(error)` with
- * `error.status = 503` while reading, a 503 response while saving).
+ * `error.status = 503` while reading, a 503 response while saving). An error
+ * thrown by a response call held back while the session saved goes to
+ * `next(error)` (when `next` takes an error and nothing was sent yet), else is
+ * a 500, else closes the connection: it never reaches the process.
  *
  * ```ts
  * // Express
@@ -114,7 +62,7 @@ export function session<Data = SessionData, FlashData = Data>(storage: SessionSt
   return function tesseraSession(req: IncomingMessage, res: ServerResponse, next: Next): void {
     const unreadable = (error: unknown) => {
       if (error instanceof SessionStoreError) Object.assign(error, { status: 503, statusCode: 503, expose: true });
-      next(error);
+      toNext(res, next, error);
     };
     let current: MaybePromise<Session<Data, FlashData>>;
     try {
@@ -139,45 +87,49 @@ function handle<Data, FlashData>(
 ): void {
   let handlerFailed = false;
   (req as SessionRequest<Data, FlashData>).session = current;
-  holdUntilCommitted(res, (status, headArgs, done, failed) => {
-    if (handlerFailed || status >= 500) return done("send");
-    const { transport } = storage;
-    if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
-      const forwarded = req.headers["x-forwarded-proto"];
-      if (!isHttps(req.socket instanceof TLSSocket, Array.isArray(forwarded) ? forwarded[0] : forwarded, options)) {
-        if (current.dirty) warnInsecure();
-        return done("send");
+  holdResponse(
+    res,
+    (held) => {
+      if (handlerFailed || held.status >= 500) return held.send();
+      const { transport } = storage;
+      if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
+        const forwarded = req.headers["x-forwarded-proto"];
+        if (!isHttps(req.socket instanceof TLSSocket, Array.isArray(forwarded) ? forwarded[0] : forwarded, options)) {
+          if (current.dirty) warnInsecure();
+          return held.send();
+        }
       }
-    }
-    const saved = (value: string | null) => {
+      const saved = (value: string | null) => {
+        try {
+          if (value !== null) addSessionHeaders(res, storage, value, held.headArgs);
+        } catch (error) {
+          return held.fail(error);
+        }
+        held.send();
+      };
+      const unsaved = (error: unknown) => (error instanceof SessionStoreError ? held.replace(unavailable) : held.fail(error));
+      let value: MaybePromise<string | null>;
       try {
-        if (value !== null) addSessionHeaders(res, storage, value, headArgs);
+        value = saveAtOnce(storage, current);
       } catch (error) {
-        return failed(error);
+        return unsaved(error);
       }
-      done("send");
-    };
-    const unsaved = (error: unknown) => (error instanceof SessionStoreError ? done("unavailable") : failed(error));
-    let value: MaybePromise<string | null>;
-    try {
-      value = saveAtOnce(storage, current);
-    } catch (error) {
-      return unsaved(error);
-    }
-    if (value instanceof Promise) value.then(saved, unsaved);
-    else saved(value);
-  });
+      if (value instanceof Promise) value.then(saved, unsaved);
+      else saved(value);
+    },
+    (error) => toNext(res, next, error),
+  );
   try {
     const result = runWithSession(RequestSession.of(current), () => next(), options) as unknown;
     if (result && typeof (result as Promise<unknown>).then === "function") {
       (result as Promise<unknown>).then(undefined, (error) => {
         handlerFailed = true;
-        fail(res, error);
+        answerError(res, error);
       });
     }
   } catch (error) {
     handlerFailed = true;
-    fail(res, error);
+    answerError(res, error);
   }
 }
 
@@ -211,10 +163,38 @@ function unavailable(res: ServerResponse): void {
   res.end("Service Unavailable: the session store cannot be reached\n");
 }
 
-/** A handler below a bare node:http server threw: answer 500 if nothing went out yet. */
-function fail(res: ServerResponse, error: unknown): void {
+/** Whether the response can still be answered: frameworks ask the same to choose between an error page and closing. */
+function answerable(res: ServerResponse): boolean {
+  return !res.headersSent && !res.writableEnded && !res.destroyed;
+}
+
+/**
+ * An error of the session's own work (reading, saving, a held call replayed):
+ * the framework's error handler when `next` takes an error and nothing was sent
+ * yet (Express and Connect pass such a `next`), else `answerError`.
+ */
+function toNext(res: ServerResponse, next: Next, error: unknown): void {
+  if (next.length > 0 && answerable(res)) {
+    try {
+      next(error);
+      return;
+    } catch (thrown) {
+      error = thrown;
+    }
+  }
+  answerError(res, error);
+}
+
+/** Answers 500 (503 when the store failed) while nothing was sent; after that, closing the connection is the one way left to tell the client. */
+function answerError(res: ServerResponse, error: unknown): void {
   console.error(error);
-  if (res.headersSent || res.writableEnded) return;
-  res.statusCode = 500;
-  res.end("Internal Server Error\n");
+  try {
+    if (!answerable(res)) return void res.destroy();
+    if (error instanceof SessionStoreError) return unavailable(res);
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
+    res.end("Internal Server Error\n");
+  } catch {
+    res.destroy();
+  }
 }

@@ -285,22 +285,3 @@ async function release(path: string, staged: Staged, holding: Holding, where: st
   }
   await rmdir(join(path, staged.name)).catch(() => {});
 }
-
-/**
- * Runs calls for one key one after another inside this process, so that
- * concurrent requests queue in memory instead of spinning on the file lock.
- */
-export class KeyedQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => {});
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return next;
-  }
-}

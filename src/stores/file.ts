@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "no
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SessionConfigError, SessionStoreError } from "../errors.js";
-import { dropLock, KeyedQueue, withFileLock, type Lease, type LockOptions } from "./file-lock.js";
+import { dropLock, withFileLock, type Lease, type LockOptions } from "./file-lock.js";
+import { KeyedQueue } from "./keyed-queue.js";
 import { applyPatch, patchedMaxAge, patchedUser, STORE_KEY, takeFields, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface FileStoreOptions {

@@ -1,5 +1,6 @@
+import { KeyedQueue } from "./keyed-queue.js";
 import type { SessionPatch, SessionRecord, SessionStore } from "./store.js";
-import { applyPatch, patchedMaxAge, patchedUser } from "./store.js";
+import { applyPatch, patchedMaxAge, patchedUser, takeFields } from "./store.js";
 
 /**
  * A Remix / react-router custom storage: `{ createData, readData, updateData,
@@ -54,26 +55,39 @@ class Tombstones {
   }
 }
 
+/** One adapter per strategy object, so every storage of a process shares its queue and tombstones. */
+const adapters = new WeakMap<SessionIdStorageStrategy, SessionStore>();
+
 /**
  * Adapts a strategy to the `SessionStore` contract.
  *
  * - tessera names records itself (by the hash of the session id), so it writes
  *   new records with `updateData`, which must create a record that does not
  *   exist yet, as Remix's memory and file strategies do. `createData` is not called.
- * - A strategy has no atomic update. `update` reads, merges and writes back, so
- *   two concurrent requests to one session can lose each other's keys, as they
- *   can under react-router; and a `deleteData` from another process landing
- *   between the read and the write is undone by the write. Within this process
- *   it never is: every key this adapter ended is remembered (a tombstone) and
- *   checked after the read and again after the write, which deletes the record
- *   again when the session ended meanwhile. `replace` (a login) re-reads the
- *   old record after writing the new one and gives up when it is gone.
- *   Write a `SessionStore` for the guarantee across processes.
+ * - A strategy has no atomic update, so the adapter makes one for this process:
+ *   every change to one session (update, touch, take, replace, delete) runs
+ *   after the previous one finished, so two requests of this process never
+ *   lose each other's keys, a flash is taken by one of them only, and a
+ *   logout is never undone by a save that read the session before it. Every
+ *   key it ended is remembered for ten minutes (a tombstone) and refused even
+ *   if a slow strategy still returns it.
+ * - Across processes none of that holds: a `deleteData` from another process
+ *   landing between this one's read and write is undone by the write, two
+ *   processes can lose each other's keys, and both can show one flash.
+ *   Write a `SessionStore` (or use the Redis, PostgreSQL or file store) for
+ *   those guarantees across processes.
  * - Expiry is stored beside the data and enforced on read, and the `expires`
  *   handed to `updateData` lets the strategy clean up.
  */
 export function fromStrategy(strategy: SessionIdStorageStrategy): SessionStore {
+  let adapter = adapters.get(strategy);
+  if (!adapter) adapters.set(strategy, (adapter = adapt(strategy)));
+  return adapter;
+}
+
+function adapt(strategy: SessionIdStorageStrategy): SessionStore {
   const ended = new Tombstones();
+  const queue = new KeyedQueue();
   const unpack = (raw: unknown, now: number): SessionRecord | null => {
     if (!raw || typeof raw !== "object") return null;
     const { [META]: meta, ...data } = raw as Record<string, unknown> & { [META]?: Meta };
@@ -86,26 +100,11 @@ export function fromStrategy(strategy: SessionIdStorageStrategy): SessionStore {
     if (r.maxAge !== undefined) meta.a = r.maxAge;
     return strategy.updateData(key, { ...r.data, [META]: meta }, new Date(r.expiresAt));
   };
-  const end = async (key: string) => {
-    ended.add(key);
-    await strategy.deleteData(key);
-  };
-  /** Writes `record` over a session read just before; false (and nothing left behind) when it ended meanwhile. */
-  const writeBack = async (key: string, record: SessionRecord): Promise<boolean> => {
-    if (ended.has(key)) return false;
-    await write(key, record);
-    if (!ended.has(key)) return true;
-    // Destroyed by a request of this process while the write was in flight: undo the write.
-    await strategy.deleteData(key);
-    return false;
-  };
-  return {
-    get: read,
-    create: write,
-    async update(key, patch: SessionPatch, now) {
+  const update = (key: string, patch: SessionPatch, now: number) =>
+    queue.run(key, async () => {
       const current = await read(key, now);
       if (!current) return false;
-      return writeBack(key, {
+      await write(key, {
         data: applyPatch(current.data, patch),
         createdAt: current.createdAt,
         lastSeenAt: patch.lastSeenAt,
@@ -113,21 +112,38 @@ export function fromStrategy(strategy: SessionIdStorageStrategy): SessionStore {
         userId: patchedUser(current.userId, patch),
         maxAge: patchedMaxAge(current.maxAge, patch),
       });
-    },
-    touch(key, lastSeenAt, expiresAt, now) {
-      return this.update(key, { clear: false, set: {}, unset: [], lastSeenAt, expiresAt }, now);
-    },
-    async replace(oldKey, newKey, record, now) {
-      if (!(await read(oldKey, now))) return false;
-      await write(newKey, record);
-      // The old session may have ended while the new record was written: then the login loses.
-      if (!(await read(oldKey, now))) {
-        await strategy.deleteData(newKey);
-        return false;
-      }
-      await end(oldKey);
       return true;
-    },
-    delete: end,
+    });
+  return {
+    get: read,
+    create: write,
+    update,
+    touch: (key, lastSeenAt, expiresAt, now) => update(key, { clear: false, set: {}, unset: [], lastSeenAt, expiresAt }, now),
+    take: (key, fields, now) =>
+      queue.run(key, async () => {
+        const current = await read(key, now);
+        if (!current) return null;
+        const taken = takeFields(current.data, fields);
+        if (Object.keys(taken).length > 0) await write(key, current);
+        return taken;
+      }),
+    replace: (oldKey, newKey, record, now) =>
+      queue.run(oldKey, async () => {
+        if (!(await read(oldKey, now))) return false;
+        await write(newKey, record);
+        // Another process may have ended the old session while the new record was written: then the login loses.
+        if (!(await read(oldKey, now))) {
+          await strategy.deleteData(newKey);
+          return false;
+        }
+        ended.add(oldKey);
+        await strategy.deleteData(oldKey);
+        return true;
+      }),
+    delete: (key) =>
+      queue.run(key, async () => {
+        ended.add(key);
+        await strategy.deleteData(key);
+      }),
   };
 }
