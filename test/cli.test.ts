@@ -239,6 +239,13 @@ describe("tessera on a store location that does not exist", () => {
     }
     assert.equal(existsSync(join(dir, "no")), false);
   });
+
+  test("a directory the store cannot write in (here /sys, read-only even for root) is an error naming it", async () => {
+    const r = await tessera("purge", "--store", "file:/sys");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^tessera: file store \/sys cannot be used: .*\/sys/);
+    assert.equal(r.stdout, "");
+  });
 });
 
 /** Three sessions of "ann" and one of "bob" that expired an hour ago, plus two live ones of "ann". */

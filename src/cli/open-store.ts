@@ -60,7 +60,13 @@ async function openFile(dir: string): Promise<OpenedStore> {
   }
   if (!info.isDirectory()) throw new CliError(`${label} is not a directory`);
   const { FileStore } = await import("../stores/file.js");
-  const store = new FileStore({ dir });
+  let store;
+  try {
+    store = new FileStore({ dir });
+  } catch (error) {
+    // The store checks at creation that it can write there (a read-only mount, a full disk).
+    throw new CliError(`${label} cannot be used: ${(error as Error).message}`);
+  }
   return { store, label, close: () => store.settled() };
 }
 
