@@ -32,7 +32,7 @@ describe("errors through HTTP", () => {
   test("a value JSON cannot carry is a TypeError the app sees as a 500, not a store outage", async () => {
     const seen: unknown[] = [];
     const app = await serveExpress(createMemorySessionStorage({ cookie }), (req, res) => {
-      (req as SessionRequest).session.set("n", 10n as never);
+      (req as unknown as SessionRequest).session.set("n", 10n as never);
       res.send("unreachable");
     }, seen);
     try {
@@ -90,13 +90,13 @@ describe("errors through HTTP", () => {
     const app = express();
     app.use(session(storage));
     app.get("/login", (req, res) => {
-      const s = (req as SessionRequest).session;
+      const s = (req as unknown as SessionRequest).session;
       s.regenerateId();
       s.set("user", "ann");
       s.setMaxAge(30 * 86400);
       res.send("in");
     });
-    app.get("/", (req, res) => void res.send(String((req as SessionRequest).session.get("user"))));
+    app.get("/", (req, res) => void res.send(String((req as unknown as SessionRequest).session.get("user"))));
     const server = app.listen(0, "127.0.0.1");
     await once(server, "listening");
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -14,6 +14,16 @@ import { session, type SessionRequest } from "./node.js";
 
 const cookie = { secrets: [SECRET_A], name: "sid", secure: false };
 
+/** A session cookie a good store issued, and a storage whose store refuses every read (a server that is down). */
+async function storeDownOnRead() {
+  const good = createSessionStorage({ store: new MemoryStore(), cookie });
+  const s = await good.read(null);
+  s.set("a", 1);
+  const presented = (await good.save(s))!.split(";")[0]!;
+  const down = createSessionStorage({ store: { get: () => Promise.reject(new Error("ECONNREFUSED")) } as unknown as MemoryStore, cookie });
+  return { presented, down };
+}
+
 async function listen(server: Server) {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -262,11 +272,7 @@ describe("the node middleware in real Express 5", () => {
   });
 
   test("a store that fails on read is a 503 through Express's error handler", async () => {
-    const good = createSessionStorage({ store: new MemoryStore(), cookie });
-    const s = await good.read(null);
-    s.set("a", 1);
-    const c = (await good.save(s))!.split(";")[0]!;
-    const down = createSessionStorage({ store: { get: () => Promise.reject(new Error("ECONNREFUSED")) } as unknown as MemoryStore, cookie });
+    const { presented: c, down } = await storeDownOnRead();
     await withExpress(async (url) => {
       const res = await fetch(`${url}/count`, { headers: { cookie: c } });
       assert.equal(res.status, 503);
@@ -334,11 +340,7 @@ describe("the node middleware on a bare node:http server", () => {
   });
 
   test("a store that fails on read below a callback that rethrows the error is a 503, and the process stays up", async () => {
-    const good = createSessionStorage({ store: new MemoryStore(), cookie });
-    const s = await good.read(null);
-    s.set("a", 1);
-    const presented = (await good.save(s))!.split(";")[0]!;
-    const down = createSessionStorage({ store: { get: () => Promise.reject(new Error("ECONNREFUSED")) } as unknown as MemoryStore, cookie });
+    const { presented, down } = await storeDownOnRead();
     const withSession = session(down);
     const escaped: unknown[] = [];
     const record = (error: unknown) => escaped.push(error);

@@ -6,6 +6,8 @@ import { FileStore } from "../../src/stores/file.js";
 import { PostgresStore } from "../../src/stores/postgres.js";
 import { RedisStore, type RedisClientLike } from "../../src/stores/redis.js";
 import type { SessionStore } from "../../src/stores/store.js";
+import { LocalEndpoint, type Endpoint } from "./endpoint.js";
+import { remoteEndpoint } from "./remote.js";
 
 export type SharedStore =
   | { kind: "file"; dir: string }
@@ -35,4 +37,18 @@ export async function openShared(spec: SharedStore): Promise<{ store: SessionSto
       return { store: new PostgresStore({ pool, table: spec.table }), close: () => pool.end() };
     }
   }
+}
+
+/** Two servers on the store `spec` names: one in this process, one in a child process. */
+export async function twoProcesses(spec: SharedStore, cleanup: () => Promise<void>): Promise<{ endpoints: [Endpoint, Endpoint]; close: () => Promise<void> }> {
+  const local = await openShared(spec);
+  const remote = await remoteEndpoint(spec);
+  return {
+    endpoints: [new LocalEndpoint(local.store, local.close), remote],
+    close: async () => {
+      await remote.close();
+      await local.close();
+      await cleanup();
+    },
+  };
 }
