@@ -213,7 +213,7 @@ describe("cookie session storage", () => {
   });
 
   test("commitSession always returns a Set-Cookie; destroySession always expires it", async () => {
-    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], secure: false } });
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], secure: false, name: "session" } });
     const s = await storage.read(null);
     assert.match(await storage.commitSession(s), /^session=E1\./);
     assert.equal(await storage.destroySession(s), "session=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax");
@@ -315,5 +315,15 @@ describe("cookie session storage", () => {
     assert.equal(s.get("userId"), undefined);
     assert.throws(() => s.set("userId", "u2"), /Session has been destroyed/);
     assert.match((await storage.save(s))!, /^s=; Max-Age=0;/);
+  });
+
+  test("the default name is the same with secure: false or not; secure: false with it is an error that says what to do", () => {
+    assert.equal(createCookieSessionStorage({ cookie: { secrets: [SECRET_A] } }).cookie.name, "__Host-session");
+    assert.throws(
+      () => createCookieSessionStorage({ cookie: { secrets: [SECRET_A], secure: false } }),
+      /cookie.secure: false cannot go with the default name "__Host-session".*Browsers keep Secure cookies from http:\/\/localhost/,
+    );
+    assert.equal(createCookieSessionStorage({ cookie: { secrets: [SECRET_A], secure: false, name: "dev" } }).cookie.name, "dev");
+    assert.equal(createCookieSessionStorage({ cookie: { secrets: [SECRET_A], path: "/app" } }).cookie.name, "session");
   });
 });

@@ -1,5 +1,7 @@
-// `tessera/react-router`: a drop-in for the session API of react-router 7,
+// `tessera-session/react-router`: a drop-in for the session API of react-router 7,
 // @react-router/node and @remix-run/node 2, byte-compatible with their cookies.
+// It runs on every runtime; the file storage, which needs node:fs, is
+// `tessera-session/react-router/file`.
 export { createCookie, isCookie, type Cookie, type CookieOptions, type CookieParseOptions, type CookieSerializeOptionsRR as CookieSerializeOptions } from "./integrations/react-router/cookie.js";
 export { createSession, isSession, type Session, type SessionData, type FlashSessionData } from "./integrations/react-router/session.js";
 export {
@@ -9,4 +11,3 @@ export {
   type SessionStorage,
   type SessionIdStorageStrategy,
 } from "./integrations/react-router/storage.js";
-export { createFileSessionStorage } from "./integrations/react-router/file.js";

@@ -1,6 +1,7 @@
 import { SealedCookie, type Cookie, type CookieOptions } from "./cookie/cookie.js";
 import type { CookieInput } from "./cookie/header.js";
 import { secretsOrEphemeral } from "./cookie/secrets.js";
+import { SessionConfigError } from "./errors.js";
 import type { MaybePromise } from "./maybe-promise.js";
 import type { Session, SessionData } from "./session.js";
 import type { SessionEventListener } from "./events.js";
@@ -12,7 +13,8 @@ export interface SessionCookieOptions extends CookieOptions {
   /**
    * Default `__Host-session` (Secure, Path=/, no Domain: the browser then refuses
    * the same name from a subdomain, which stops cookie tossing), or `session`
-   * when those attributes are changed.
+   * with a `domain` or a `path` other than `/`. The same in development and
+   * production: `secure: false` with the default name is an error.
    */
   name?: string;
 }
@@ -76,13 +78,17 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
 export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefault: boolean, now: () => number): SealedCookie {
   const { name, ...rest } = options;
   const secrets = secretsOrEphemeral(options.secrets);
-  const hostOnly = (rest.secure ?? true) && rest.domain === undefined && (rest.path ?? "/") === "/";
-  return new SealedCookie(
-    name ?? (hostOnly ? "__Host-session" : "session"),
-    { ...rest, encrypt: rest.encrypt ?? encryptByDefault },
-    secrets,
-    now,
-  );
+  // The default name depends on where the cookie is sent, never on `secure`: a cookie renamed
+  // between development and production would sign everyone out at the first deploy.
+  const hostOnly = rest.domain === undefined && (rest.path ?? "/") === "/";
+  if (name === undefined && hostOnly && rest.secure === false) {
+    throw new SessionConfigError(
+      'cookie.secure: false cannot go with the default name "__Host-session" (browsers refuse a __Host- cookie that is not Secure). ' +
+        "Browsers keep Secure cookies from http://localhost, and tessera sends them there outside production: drop secure: false, " +
+        'or name the cookie (cookie.name, e.g. "session") to serve plain http on another host.',
+    );
+  }
+  return new SealedCookie(name ?? (hostOnly ? "__Host-session" : "session"), { ...rest, encrypt: rest.encrypt ?? encryptByDefault }, secrets, now);
 }
 
 /**

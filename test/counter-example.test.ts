@@ -25,7 +25,7 @@ test("the counter example counts across requests and flashes once after a redire
   assert.equal(first.status, 200);
   assert.match(await first.text(), /<strong id="count">1<\/strong>/);
   const setCookie = first.headers.get("set-cookie")!;
-  assert.match(setCookie, /^session=E1\.[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
+  assert.match(setCookie, /^__Host-session=E1\.[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/, "Secure by default, also over http://127.0.0.1");
   let cookie = setCookie.split(";")[0]!;
 
   const second = await fetch(base, { headers: { cookie } });

@@ -55,6 +55,7 @@ describe("the demo in Chromium", { skip }, () => {
     assert.equal(cookies[0]!.name, "demo_session");
     assert.equal(cookies[0]!.httpOnly, true);
     assert.equal(cookies[0]!.sameSite, "Lax");
+    assert.equal(cookies[0]!.secure, true, "Secure by default, kept by the browser over http://127.0.0.1");
 
     // A second browser signs in as the same user and signs the first one out.
     const bob = await browser.newContext({ viewport: { width: 900, height: 640 }, userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" });
@@ -90,6 +91,22 @@ describe("the demo in Chromium", { skip }, () => {
     await b.screenshot({ path: `${shots}/after-sign-out-back.png` });
     await alice.close();
     await bob.close();
+  });
+
+  test("over http://localhost the Secure default cookie keeps the session across requests", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const local = demo.url.replace("127.0.0.1", "localhost");
+    await page.goto(local);
+    await page.fill('input[name="name"]', "Lou");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/dashboard$/);
+    await page.goto(`${local}dashboard`);
+    assert.equal(await page.textContent("#user"), "Lou", "still signed in on the next request");
+    const [cookie] = await context.cookies();
+    assert.equal(cookie?.secure, true);
+    assert.equal(new URL(local).hostname, "localhost");
+    await context.close();
   });
 
   test("an empty name is refused with a flash error", async () => {

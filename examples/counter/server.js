@@ -8,11 +8,8 @@ import { createCookieSessionStorage } from "../../dist/index.js";
 const storage = createCookieSessionStorage({
   // Without SESSION_SECRET (outside production) tessera uses a random
   // per-process secret and says so once.
-  cookie: {
-    secrets: process.env.SESSION_SECRET ? [process.env.SESSION_SECRET] : undefined,
-    // Plain http on 127.0.0.1 for the example; keep the default (Secure) in production.
-    secure: false,
-  },
+  // Secure by default: browsers keep Secure cookies from http://localhost (and 127.0.0.1).
+  cookie: { secrets: [process.env.SESSION_SECRET] },
   idleTimeout: 30 * 60,
 });
 

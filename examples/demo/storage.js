@@ -29,8 +29,8 @@ export async function createStorage(dataDir) {
     cookie: {
       name: "demo_session",
       secrets: [secret(dataDir)],
-      // The demo serves plain http on 127.0.0.1; behind TLS set SECURE_COOKIES=1.
-      secure: process.env.SECURE_COOKIES === "1",
+      // Secure, as in production: browsers keep Secure cookies from http://localhost and
+      // http://127.0.0.1, and tessera sends them there outside production.
     },
     userKey: "userId",
     idleTimeout: 30 * 60,

@@ -92,4 +92,38 @@ describe("secrets", () => {
       process.env.NODE_ENV = env;
     }
   });
+
+  test("a storage takes secrets: [process.env.SESSION_SECRET] with the variable unset: the development secret, or a clear error in production", () => {
+    const unset = process.env.TESSERA_TEST_UNSET_SECRET;
+    assert.equal(unset, undefined);
+    const original = console.warn;
+    console.warn = () => {};
+    try {
+      assert.ok(createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }).cookie.isSigned);
+    } finally {
+      console.warn = original;
+    }
+    const rotated = createCookieSessionStorage({ cookie: { secrets: [SECRET_A, unset as unknown as string], name: "s" } });
+    const plain = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "s" } });
+    assert.equal(rotated.cookie.isSigned, true);
+    return (async () => {
+      const session = await rotated.read(null);
+      session.set("a", 1);
+      const value = (await rotated.save(session))!.split(";")[0]!;
+      assert.equal((await plain.read(value)).get("a"), 1, "an unset older secret is simply left out");
+      const env = process.env.NODE_ENV;
+      process.env.NODE_ENV = "production";
+      try {
+        assert.throws(
+          () => createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }),
+          /cookie.secrets has no secret: every entry is undefined \(is SESSION_SECRET set in this environment\?\)/,
+        );
+      } finally {
+        process.env.NODE_ENV = env;
+      }
+      for (const bad of [null, ""]) {
+        assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A, bad as unknown as string] } }), /cookie.secrets\[1\] is/, "null and empty are set, and wrong");
+      }
+    })();
+  });
 });

@@ -101,24 +101,32 @@ export function isProduction(): boolean {
 }
 
 /**
- * The secrets a storage runs with. Without any, a development process gets one
- * random secret (shared by every storage in it) and a single warning; in
- * production that is a configuration error, because every restart would log
- * everyone out and every server of a fleet would reject the others' cookies.
+ * The secrets a storage runs with. `undefined` entries are left out, so that
+ * `secrets: [process.env.SESSION_SECRET]` works with the variable unset: a
+ * development process then gets one random secret (shared by every storage
+ * in it) and a single warning. In production no secret is a configuration
+ * error, because every restart would log everyone out and every server of a
+ * fleet would reject the others' cookies. `null` and empty strings are still
+ * refused by `validateSecrets`: they are set, and wrong.
  */
 export function secretsOrEphemeral(secrets: unknown, warn: (message: string) => void = console.warn): string[] {
-  if (secrets !== undefined && !(Array.isArray(secrets) && secrets.length === 0)) {
-    return validateSecrets(secrets, "cookie.secrets");
+  const given = Array.isArray(secrets) ? secrets.filter((s) => s !== undefined) : secrets;
+  if (given !== undefined && !(Array.isArray(given) && given.length === 0)) {
+    return validateSecrets(given, "cookie.secrets");
   }
+  const unset = Array.isArray(secrets) && secrets.length > 0;
   if (isProduction()) {
     throw new SessionConfigError(
-      `cookie.secrets is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
+      unset
+        ? `cookie.secrets has no secret: every entry is undefined (is SESSION_SECRET set in this environment?); generate one with ${GENERATE}`
+        : `cookie.secrets is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
     );
   }
   if (ephemeral === undefined) {
     ephemeral = cryptoBackend().toBase64Url(cryptoBackend().random(32));
     warn(
-      "tessera: no cookie.secrets given, using a random secret for this process only; sessions will not survive a restart. " +
+      `tessera: ${unset ? "cookie.secrets has only undefined entries (SESSION_SECRET unset?)" : "no cookie.secrets given"}, ` +
+        "using a random secret for this process only; sessions will not survive a restart. " +
         `Set secrets before production (generate one with ${GENERATE}).`,
     );
   }

@@ -249,6 +249,23 @@ describe("F2: Secure cookies and plain http", () => {
     const proxied = await handler({ trustProxy: true })(new Request("http://example.com/", { headers: { "x-forwarded-proto": "https" } }));
     assert.match(proxied.headers.getSetCookie()[0]!, /; Secure;/);
   });
+
+  test("outside production, plain http to a loopback host gets the Secure cookie (browsers keep it there); in production it does not", async () => {
+    for (const url of ["http://localhost:3000/", "http://app.localhost/", "http://127.0.0.1:8080/", "http://[::1]:3000/"]) {
+      assert.match((await handler()(new Request(url))).headers.getSetCookie()[0] ?? "", /^sid=.*; Secure;/, url);
+    }
+    const env = process.env.NODE_ENV;
+    const original = console.warn;
+    console.warn = () => {};
+    process.env.NODE_ENV = "production";
+    try {
+      assert.deepEqual((await handler()(new Request("http://localhost:3000/"))).headers.getSetCookie(), []);
+    } finally {
+      process.env.NODE_ENV = env;
+      console.warn = original;
+    }
+    assert.deepEqual((await handler()(new Request("http://localhost.example.com/"))).headers.getSetCookie(), [], "not a loopback name");
+  });
 });
 
 describe("the Hono middleware, with real Hono", () => {

@@ -3,7 +3,7 @@ import type { Session, SessionData } from "../session.js";
 import type { SessionStorage } from "../storage.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { varies } from "./vary.js";
-import { isHttps, warnInsecure, type TransportOptions } from "./transport-security.js";
+import { mayCarrySecureCookie, warnInsecure, type TransportOptions } from "./transport-security.js";
 
 const byRequest = new WeakMap<Request, RequestSession<any, any>>();
 
@@ -51,8 +51,9 @@ async function commitToResponse<Data, FlashData>(
   if (!session || response.status >= 500) return response;
   const { transport } = storage;
   if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
-    const https = isHttps(new URL(request.url).protocol === "https:", request.headers.get("x-forwarded-proto"), options);
-    if (!https) {
+    const url = new URL(request.url);
+    const origin = { https: url.protocol === "https:", forwardedProto: request.headers.get("x-forwarded-proto"), host: url.hostname };
+    if (!mayCarrySecureCookie(origin, options)) {
       // Nothing is saved either: a session the client can never send back is waste.
       if (session.dirty) warnInsecure();
       return response;

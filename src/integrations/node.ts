@@ -7,7 +7,7 @@ import { readAtOnce, saveAtOnce, type SessionStorage } from "../storage.js";
 import { holdResponse } from "./node-hold.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { varies } from "./vary.js";
-import { isHttps, warnInsecure } from "./transport-security.js";
+import { mayCarrySecureCookie, warnInsecure } from "./transport-security.js";
 
 export type SessionRequest<Data = SessionData, FlashData = Data> = IncomingMessage & { session: Session<Data, FlashData> };
 
@@ -94,7 +94,8 @@ function handle<Data, FlashData>(
       const { transport } = storage;
       if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
         const forwarded = req.headers["x-forwarded-proto"];
-        if (!isHttps(req.socket instanceof TLSSocket, Array.isArray(forwarded) ? forwarded[0] : forwarded, options)) {
+        const origin = { https: req.socket instanceof TLSSocket, forwardedProto: Array.isArray(forwarded) ? forwarded[0] : forwarded, host: req.headers.host };
+        if (!mayCarrySecureCookie(origin, options)) {
           if (current.dirty) warnInsecure();
           return held.send();
         }

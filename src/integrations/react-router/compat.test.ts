@@ -8,7 +8,10 @@ import * as remix from "@remix-run/node";
 import * as rrNode from "@react-router/node";
 import * as rr from "react-router";
 import { SECRET_A, SECRET_B } from "../../../test/helpers.js";
-import * as ours from "../../react-router.js";
+import * as core from "../../react-router.js";
+import * as file from "../../react-router-file.js";
+
+const ours = { ...core, ...file };
 
 type Impl = Pick<typeof ours, "createCookie" | "createCookieSessionStorage" | "createSessionStorage" | "createMemorySessionStorage">;
 const peers: Array<[string, Impl]> = [
