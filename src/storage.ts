@@ -9,7 +9,13 @@ import type { Transport, TransportOption } from "./transport.js";
 import type { TimeoutOptions } from "./time.js";
 
 /** The session cookie's options: those of `createCookie`, plus its name. */
-export interface SessionCookieOptions extends CookieOptions {
+export interface SessionCookieOptions extends Omit<CookieOptions, "secrets"> {
+  /**
+   * Secrets, newest first: the first seals, all open. `undefined` entries are
+   * left out, so `[process.env.SESSION_SECRET]` works as it is written: unset
+   * outside production it means the development secret; in production, an error.
+   */
+  secrets?: ReadonlyArray<string | undefined>;
   /**
    * Default `__Host-session` (Secure, Path=/, no Domain: the browser then refuses
    * the same name from a subdomain, which stops cookie tossing), or `session`
@@ -76,8 +82,8 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
 
 /** The session cookie of a storage: secrets checked (or the development secret), name defaulted. */
 export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefault: boolean, now: () => number): SealedCookie {
-  const { name, ...rest } = options;
-  const secrets = secretsOrEphemeral(options.secrets);
+  const { name, secrets: given, ...rest } = options;
+  const secrets = secretsOrEphemeral(given);
   // The default name depends on where the cookie is sent, never on `secure`: a cookie renamed
   // between development and production would sign everyone out at the first deploy.
   const hostOnly = rest.domain === undefined && (rest.path ?? "/") === "/";
