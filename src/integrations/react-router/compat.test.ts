@@ -8,10 +8,8 @@ import * as remix from "@remix-run/node";
 import * as rrNode from "@react-router/node";
 import * as rr from "react-router";
 import { SECRET_A, SECRET_B } from "../../../test/helpers.js";
-import * as core from "../../react-router.js";
-import * as file from "../../react-router-file.js";
-
-const ours = { ...core, ...file };
+import * as ours from "../../react-router.js";
+import { createFileSessionStorage } from "../../react-router-file.js";
 
 type Impl = Pick<typeof ours, "createCookie" | "createCookieSessionStorage" | "createSessionStorage" | "createMemorySessionStorage">;
 const peers: Array<[string, Impl]> = [
@@ -155,7 +153,7 @@ describe("their documentation's examples, with only the import changed", () => {
   test("createFileSessionStorage({ dir, cookie }) reads sessions written by @react-router/node in the same directory", async () => {
     const cookie = ours.createCookie("__session", { secrets: [SECRET_A], sameSite: true });
     const theirsStorage = rrNode.createFileSessionStorage({ dir, cookie: rr.createCookie("__session", { secrets: [SECRET_A], sameSite: true }) });
-    const oursStorage = ours.createFileSessionStorage({ dir, cookie });
+    const oursStorage = createFileSessionStorage({ dir, cookie });
     const s = await theirsStorage.getSession(null);
     s.set("userId", "from-react-router");
     const theirCookie = pair(await theirsStorage.commitSession(s));
@@ -242,7 +240,7 @@ describe("where theirs is unsafe, ours is not", () => {
 
   test("the file store never builds a path from an unvalidated id", async () => {
     const d = join(dir, "hostile");
-    const storage = ours.createFileSessionStorage({ dir: d, cookie: { secrets: [SECRET_A] } });
+    const storage = createFileSessionStorage({ dir: d, cookie: { secrets: [SECRET_A] } });
     const cookie = ours.createCookie("__session", { secrets: [SECRET_A] });
     for (const id of ["../../etc/passwd", "0123456789abcdef/../x", "0123456789ABCDEF0", "%2e%2e"]) {
       const s = await storage.getSession(pair(await cookie.serialize(id)));
