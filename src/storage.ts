@@ -14,8 +14,11 @@ export interface SessionCookieOptions extends Omit<CookieOptions, "secrets"> {
    * Secrets, newest first: the first seals, all open. `undefined` entries are
    * left out, so `[process.env.SESSION_SECRET]` works as it is written: unset
    * outside production it means the development secret; in production, an error.
+   * A function is asked once, when the first request needs the keys, for secrets
+   * that arrive after the storage is made (a Workers `env`, a KMS); if it throws,
+   * that request fails and the next one asks again.
    */
-  secrets?: ReadonlyArray<string | undefined>;
+  secrets?: ReadonlyArray<string | undefined> | (() => ReadonlyArray<string | undefined> | Promise<ReadonlyArray<string | undefined>>);
   /**
    * Default `__Host-session` (Secure, Path=/, no Domain: the browser then refuses
    * the same name from a subdomain, which stops cookie tossing), or `session`
@@ -83,7 +86,7 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
 /** The session cookie of a storage: secrets checked (or the development secret), name defaulted. */
 export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefault: boolean, now: () => number): SealedCookie {
   const { name, secrets: given, ...rest } = options;
-  const secrets = secretsOrEphemeral(given);
+  const secrets = typeof given === "function" ? async () => secretsOrEphemeral(await given()) : secretsOrEphemeral(given);
   // The default name depends on where the cookie is sent, never on `secure`: a cookie renamed
   // between development and production would sign everyone out at the first deploy.
   const hostOnly = rest.domain === undefined && (rest.path ?? "/") === "/";

@@ -61,6 +61,13 @@ export function createCookie(name: string, options: CookieOptions = {}): Cookie 
   return new SealedCookie(name, options, options.secrets === undefined ? [] : validateSecrets(options.secrets));
 }
 
+/**
+ * @internal Secrets that arrive after the storage was made (a Workers `env`
+ * seen at the first request, a KMS): asked for once, when the first value is
+ * sealed or opened, then kept.
+ */
+export type LateSecrets = () => Promise<readonly string[]>;
+
 /** @internal The cookie implementation, shared with the session storages. */
 export class SealedCookie implements Cookie {
   readonly attributes: ResolvedAttributes;
@@ -72,7 +79,7 @@ export class SealedCookie implements Cookie {
   constructor(
     readonly name: string,
     options: CookieOptions,
-    private readonly secrets: readonly string[],
+    private readonly secrets: readonly string[] | LateSecrets,
     private readonly now: () => number = Date.now,
   ) {
     if (typeof name !== "string" || name.length === 0) {
@@ -81,17 +88,26 @@ export class SealedCookie implements Cookie {
     this.attributes = resolveAttributes(name, options);
     this.rendered = renderAttributes(this.attributes);
     this.isEncrypted = options.encrypt ?? false;
-    if (this.isEncrypted && secrets.length === 0) {
+    if (this.isEncrypted && !this.isSigned) {
       throw new SessionConfigError(`cookie "${name}": encrypt: true needs secrets`);
     }
   }
 
   get isSigned(): boolean {
-    return this.secrets.length > 0;
+    return typeof this.secrets === "function" || this.secrets.length > 0;
   }
 
   private getKeyring(): Promise<Keyring> {
-    return (this.keyringPromise ??= deriveKeyring(this.secrets, this.name, cryptoBackend()).then((k) => (this.keyring = k)));
+    const secrets = this.secrets;
+    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, cryptoBackend());
+    // A failed late lookup (a KMS that is down) is not kept: the next request asks again.
+    return (this.keyringPromise ??= (typeof secrets === "function" ? secrets().then(derive) : derive(secrets)).then(
+      (k) => (this.keyring = k),
+      (error: unknown) => {
+        this.keyringPromise = undefined;
+        throw error;
+      },
+    ));
   }
 
   /** The JSON text inside a raw cookie value, or null when it is not ours. */
