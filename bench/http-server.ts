@@ -1,15 +1,29 @@
 // One server of `npm run bench:http`: node:http on 127.0.0.1, one variant per
 // process. Each request reads the session, increments a counter and saves.
 //   node --import tsx bench/http-server.ts <variant>    (prints the port)
+// The file variants keep their sessions in a directory of their own, the Redis
+// ones under a prefix of their own; both are removed when the process is told to stop.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCookieSessionStorage as remixCookie, createMemorySessionStorage as remixMemory } from "@remix-run/node";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createCookieSessionStorage as remixCookie,
+  createFileSessionStorage as remixFile,
+  createMemorySessionStorage as remixMemory,
+} from "@remix-run/node";
+import { RedisStore as ConnectRedisStore } from "connect-redis";
 import express from "express";
 import expressSession from "express-session";
 import { getIronSession } from "iron-session";
+import { createClient } from "redis";
 import { createCookieSessionStorage, createMemorySessionStorage, type SessionStorage } from "../dist/index.js";
+import { createFileSessionStorage } from "../dist/file.js";
 import { session, type SessionRequest } from "../dist/node.js";
+import { createRedisSessionStorage } from "../dist/redis.js";
 
 const SECRET = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -91,6 +105,122 @@ function handMap(): Handler {
   };
 }
 
+/** What to remove when the process stops: a variant's session directory, its Redis keys. */
+const cleanups: Array<() => Promise<unknown>> = [];
+
+/**
+ * Handlers still running. Counted for the file variants only (it costs a promise
+ * a request): a request waiting for a file lock goes on after its connection is
+ * closed, and would write into a directory already removed.
+ */
+let inFlight = 0;
+let countInFlight = false;
+
+function sessionDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-http-"));
+  countInFlight = true;
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A client of its own and a key prefix of its own, both dropped at exit. */
+async function redisClient() {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  const prefix = `tessera-bench-http:${randomBytes(4).toString("hex")}:`;
+  cleanups.push(async () => {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await client.del(keys);
+    await client.quit();
+  });
+  return { client, prefix };
+}
+
+/** A signed id's check, for the hand-written id sessions below: the id, or undefined. */
+function signedIds() {
+  const key = randomBytes(32);
+  const sign = (id: string) => createHmac("sha256", key).update(id).digest("base64url");
+  return {
+    check(raw: string | undefined): string | undefined {
+      if (!raw) return undefined;
+      const [v, mac] = raw.split(".");
+      if (!v || !mac) return undefined;
+      const a = Buffer.from(mac);
+      const b = Buffer.from(sign(v));
+      return a.length === b.length && timingSafeEqual(a, b) ? v : undefined;
+    },
+    issue(): { id: string; setCookie: string } {
+      const id = randomBytes(16).toString("base64url");
+      return { id, setCookie: `s=${id}.${sign(id)}; Path=/; HttpOnly; SameSite=Lax` };
+    },
+  };
+}
+
+/**
+ * About 20 lines: a signed id, one JSON file a session. The write is atomic
+ * (a temporary file renamed over), as tessera's is: a torn file would be a lost
+ * session. No locks, no timeouts.
+ */
+function handFile(): Handler {
+  const dir = sessionDir();
+  const ids = signedIds();
+  return async (req, res) => {
+    let id = ids.check(cookieOf(req, "s"));
+    let data: { count: number } | undefined;
+    if (id) {
+      try {
+        data = JSON.parse(readFileSync(join(dir, id), "utf8"));
+      } catch {}
+    }
+    const headers: Record<string, string> = {};
+    if (!id || !data) {
+      const issued = ids.issue();
+      id = issued.id;
+      headers["Set-Cookie"] = issued.setCookie;
+      data = { count: 0 };
+    }
+    data.count++;
+    const file = join(dir, id);
+    const temp = `${file}.${randomBytes(6).toString("hex")}`;
+    await writeFile(temp, JSON.stringify(data));
+    await rename(temp, file);
+    send(res, headers, String(data.count));
+  };
+}
+
+/** About 20 lines: a signed id, the session as JSON under one Redis key: one GET and one SET a request. */
+async function handRedis(): Promise<Handler> {
+  const { client, prefix } = await redisClient();
+  const ids = signedIds();
+  return async (req, res) => {
+    let id = ids.check(cookieOf(req, "s"));
+    const stored = id ? await client.get(prefix + id) : null;
+    let data = stored ? (JSON.parse(stored) as { count: number }) : undefined;
+    const headers: Record<string, string> = {};
+    if (!id || !data) {
+      const issued = ids.issue();
+      id = issued.id;
+      headers["Set-Cookie"] = issued.setCookie;
+      data = { count: 0 };
+    }
+    data.count++;
+    await client.set(prefix + id, JSON.stringify(data), { EX: 86400 });
+    send(res, headers, String(data.count));
+  };
+}
+
+function expressSessionApp(store?: expressSession.Store): Handler {
+  const app = express();
+  app.use(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, name: "s", ...(store ? { store } : {}) }));
+  app.get("/", (req, res) => {
+    const s = req.session as unknown as { count?: number };
+    s.count = (s.count ?? 0) + 1;
+    res.end(String(s.count));
+  });
+  return app as unknown as Handler;
+}
+
 /**
  * Writes a response from an async handler. After an await, Node has already
  * uncorked the socket, and the response goes out in more system calls; corking
@@ -128,7 +258,7 @@ function remix(storage: RemixStorage): Handler {
 }
 
 const plain = { secrets: [SECRET], secure: false, name: "s" };
-const variants: Record<string, () => Handler> = {
+const variants: Record<string, () => Handler | Promise<Handler>> = {
   bare: () => (_req, res) => void res.end("1"),
   // The bytes of a cookie session without its work: the ceiling for any cookie session here.
   "cookie echo": () => (req, res) => {
@@ -151,17 +281,20 @@ const variants: Record<string, () => Handler> = {
         res.end(String(s.get("count")));
       });
   },
+  "hand-written file": handFile,
+  "tessera file": () => tessera(createFileSessionStorage({ dir: sessionDir(), cookie: plain })),
+  "hand-written redis": handRedis,
+  "tessera redis": async () => {
+    const { client, prefix } = await redisClient();
+    return tessera(createRedisSessionStorage({ client, prefix, cookie: plain }));
+  },
   "remix cookie": () => remix(remixCookie({ cookie: { name: "s", secrets: [SECRET] } })),
   "remix memory": () => remix(remixMemory({ cookie: { name: "s", secrets: [SECRET] } })),
-  "express-session": () => {
-    const app = express();
-    app.use(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, name: "s" }));
-    app.get("/", (req, res) => {
-      const s = req.session as unknown as { count?: number };
-      s.count = (s.count ?? 0) + 1;
-      res.end(String(s.count));
-    });
-    return app as unknown as Handler;
+  "remix file": () => remix(remixFile({ dir: sessionDir(), cookie: { name: "s", secrets: [SECRET] } })),
+  "express-session": () => expressSessionApp(),
+  "express-session redis": async () => {
+    const { client, prefix } = await redisClient();
+    return expressSessionApp(new ConnectRedisStore({ client: client as never, prefix }));
   },
   "iron-session": () => async (req, res) => {
     const s = await getIronSession<{ count?: number }>(req, res, { password: SECRET, cookieName: "s", cookieOptions: { secure: false } });
@@ -177,11 +310,41 @@ if (!make) {
   console.error(`unknown variant ${name}; one of: ${Object.keys(variants).join(", ")}`);
   process.exit(2);
 }
-const handler = make();
-const server = createServer((req, res) => void handler(req, res));
+let handler: Handler;
+try {
+  handler = await make();
+} catch (error) {
+  // The bench skips a variant whose server could not start (Redis down), and says why.
+  console.error(`${name}: ${(error as Error).message}`);
+  process.exit(3);
+}
+/** A handler that throws (Remix's file storage reading a file another request is writing) answers 500, which the report counts. */
+const failed = (res: ServerResponse) => () => {
+  if (!res.headersSent) res.statusCode = 500;
+  res.end();
+};
+const settled = () => void inFlight--;
+const server = createServer((req, res) => {
+  const pending = handler(req, res);
+  if (!pending) return;
+  if (countInFlight) {
+    inFlight++;
+    pending.then(settled, settled);
+  }
+  pending.catch(failed(res));
+});
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
 });
 
-// Exit cleanly on a signal, so that --cpu-prof can write its profile.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.close(() => process.exit(0)));
+// Exit cleanly on a signal, so that --cpu-prof can write its profile, and leave no sessions behind.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    server.closeAllConnections();
+    server.close(async () => {
+      for (let waited = 0; inFlight > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      for (const clean of cleanups) await clean().catch(() => {});
+      process.exit(0);
+    });
+  });
+}

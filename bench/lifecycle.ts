@@ -1,6 +1,7 @@
 // bench:stores, third part: what a login (regenerateId) and a flash cost on
-// each store, beside an ordinary request that changes one key. Many users:
-// every operation picks one of 2,000 distinct sessions at random.
+// each store, beside an ordinary request that changes one key. Many users
+// only (bench/workloads.ts): every request picks one of 10,000 distinct
+// sessions at random (a login changes the cookie every time: there is no hot case).
 import { mkdtemp, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ import { createMemorySessionStorage, type IdSessionStorage } from "../dist/index
 import { createFileSessionStorage } from "../dist/file.js";
 import { createPostgresSessionStorage } from "../dist/postgres.js";
 import { createRedisSessionStorage } from "../dist/redis.js";
+import { fillConcurrently } from "./servers.js";
+import { pick, USERS } from "./workloads.js";
 
 const SECRET = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -33,16 +36,15 @@ const pair = (h: string) => h.slice(0, h.indexOf(";"));
 
 async function measure(store: string, storage: IdSessionStorage, sessions: number, ops: number): Promise<LifecycleRow> {
   const cookies: string[] = [];
-  for (let i = 0; i < sessions; i++) {
+  await fillConcurrently(sessions, async (i) => {
     const s = await storage.read(null);
     s.set("userId", `user-${i}`);
     s.set("count", 0);
-    cookies.push(pair((await storage.save(s))!));
-  }
-  const pick = () => (Math.random() * cookies.length) | 0;
+    cookies[i] = pair((await storage.save(s))!);
+  });
   /** Times one request on a random session: read, `fn`, save. */
   async function timed(fn: (s: Awaited<ReturnType<typeof storage.read>>) => void, before?: (i: number) => Promise<void>): Promise<number> {
-    const i = pick();
+    const i = pick(sessions);
     await before?.(i);
     const t = process.hrtime.bigint();
     const s = await storage.read(cookies[i]!);
@@ -71,8 +73,8 @@ async function measure(store: string, storage: IdSessionStorage, sessions: numbe
   return { store, change: pct(change), login: pct(login), flashShown: pct(shown), flashUnread: pct(unread) };
 }
 
-export async function measureLifecycle(quick: boolean): Promise<{ rows: LifecycleRow[]; skipped: string[] }> {
-  const sessions = 2000;
+export async function measureLifecycle(quick: boolean): Promise<{ sessions: number; rows: LifecycleRow[]; skipped: string[] }> {
+  const sessions = USERS;
   const ops = quick ? 300 : 2000;
   const rows: LifecycleRow[] = [];
   const skipped: string[] = [];
@@ -108,5 +110,5 @@ export async function measureLifecycle(quick: boolean): Promise<{ rows: Lifecycl
     await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     await pool.end();
   }
-  return { rows, skipped };
+  return { sessions, rows, skipped };
 }

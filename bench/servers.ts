@@ -1,5 +1,7 @@
 // bench:stores, second part: tessera's Redis and PostgreSQL stores beside
-// express-session + connect-redis, read and save latency and round trips.
+// express-session + connect-redis, read and save latency and round trips,
+// under both workloads (bench/workloads.ts). The Redis contenders and both
+// workloads take turns operation by operation, so a slow spell hits them all alike.
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
@@ -7,6 +9,7 @@ import pg from "pg";
 import { createClient } from "redis";
 import { createPostgresSessionStorage } from "../dist/postgres.js";
 import { createRedisSessionStorage } from "../dist/redis.js";
+import { pick, USERS, WORKLOADS, type Workload } from "./workloads.js";
 
 const SECRET = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -18,8 +21,8 @@ interface Latency {
 }
 export interface ServerRow {
   name: string;
-  read: Latency;
-  save: Latency;
+  workloads: Record<Workload, { read: Latency; save: Latency }>;
+  /** Commands per read and per save, over both workloads. */
   readTrips: number;
   saveTrips: number;
 }
@@ -35,38 +38,50 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [out, Number(process.hrtime.bigint() - t) / 1000];
 }
 
-/** A storage's read and save, with the commands it sends counted by `counter`. */
+/** Runs `make(i)` for every i below `n`, `width` at a time, so that making 10,000 sessions on PostgreSQL, one commit each, does not dominate the run. */
+export async function fillConcurrently(n: number, make: (i: number) => Promise<void>, width = 32): Promise<void> {
+  for (let start = 0; start < n; start += width) {
+    const batch: Promise<void>[] = [];
+    for (let i = start; i < Math.min(n, start + width); i++) batch.push(make(i));
+    await Promise.all(batch);
+  }
+}
+
+/** What one library does per request, on session `i` of those it made. */
+interface Contender<S> {
+  name: string;
+  counter: { n: number };
+  make(i: number): Promise<void>;
+  read(i: number): Promise<S>;
+  change(session: S): void;
+  save(i: number, session: S): Promise<void>;
+}
+
 interface AnyStorage {
   read(cookie: string | null): Promise<{ get(k: string): unknown; set(k: string, v: unknown): void }>;
   save(session: unknown): Promise<string | null>;
 }
+type AnySession = Awaited<ReturnType<AnyStorage["read"]>>;
 
-async function measureStorage(name: string, storage: AnyStorage, counter: { n: number }, sessions: number, ops: number): Promise<ServerRow> {
+function tesseraContender(name: string, storage: AnyStorage, counter: { n: number }): Contender<AnySession> {
   const cookies: string[] = [];
-  for (let i = 0; i < sessions; i++) {
-    const s = await storage.read(null);
-    s.set("userId", `user-${i}`);
-    s.set("count", 0);
-    const h = (await storage.save(s))!;
-    cookies.push(h.slice(0, h.indexOf(";")));
-  }
-  const reads: number[] = [];
-  const saves: number[] = [];
-  let readTrips = 0;
-  let saveTrips = 0;
-  for (let i = 0; i < ops; i++) {
-    const cookie = cookies[(Math.random() * cookies.length) | 0]!;
-    counter.n = 0;
-    const [session, r] = await time(() => storage.read(cookie));
-    readTrips += counter.n;
-    reads.push(r);
-    session.set("count", Number(session.get("count")) + 1);
-    counter.n = 0;
-    const [, w] = await time(() => storage.save(session));
-    saveTrips += counter.n;
-    saves.push(w);
-  }
-  return { name, read: pct(reads), save: pct(saves), readTrips: readTrips / ops, saveTrips: saveTrips / ops };
+  const pair = (h: string) => h.slice(0, h.indexOf(";"));
+  return {
+    name,
+    counter,
+    async make(i) {
+      const s = await storage.read(null);
+      s.set("userId", `user-${i}`);
+      s.set("count", 0);
+      cookies[i] = pair((await storage.save(s))!);
+    },
+    read: (i) => storage.read(cookies[i]!),
+    change: (s) => s.set("count", Number(s.get("count")) + 1),
+    async save(i, s) {
+      const h = await storage.save(s);
+      if (h) cookies[i] = pair(h);
+    },
+  };
 }
 
 /** The cookie-signature express-session itself loads (its own pinned copy). */
@@ -75,11 +90,81 @@ function expressSessionSignature(): { sign(v: string, s: string): string; unsign
   return createRequire(require.resolve("express-session"))("cookie-signature");
 }
 
+/**
+ * express-session + connect-redis: what express-session does per request. A
+ * read checks the signed cookie (with express-session's own cookie-signature,
+ * as tessera's read checks its cookie) and gets the session; a save is the
+ * store's set.
+ */
+function connectRedisContender(client: unknown, prefix: string, counter: { n: number }): Contender<{ count: number }> {
+  const { sign, unsign } = expressSessionSignature();
+  const store = new ConnectRedisStore({ client: client as never, prefix });
+  const sids: string[] = [];
+  const signed: string[] = [];
+  const cookie = { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: "/" };
+  const set = (sid: string, s: unknown) => new Promise<void>((res, rej) => store.set(sid, s as never, (e) => (e ? rej(e) : res())));
+  return {
+    name: "express-session + connect-redis 9",
+    counter,
+    async make(i) {
+      const sid = randomBytes(24).toString("base64url");
+      sids[i] = sid;
+      signed[i] = `s:${sign(sid, SECRET)}`;
+      await set(sid, { cookie, userId: `user-${i}`, count: 0 });
+    },
+    read(i) {
+      const sid = unsign(signed[i]!.slice(2), SECRET);
+      if (sid === false) throw new Error("express-session refused its own cookie");
+      return new Promise((res, rej) => store.get(sid, (e, s) => (e ? rej(e) : res(s as unknown as { count: number }))));
+    },
+    change: (s) => void s.count++,
+    save: (i, s) => set(sids[i]!, s),
+  };
+}
+
+/**
+ * Each operation runs every contender under every workload once, in an order
+ * that rotates from one operation to the next: whoever goes first after
+ * another server's work (Redis, or PostgreSQL finishing a commit on the same
+ * two cores) pays for it, and the rotation spreads that over all of them.
+ */
+async function measure(contenders: Contender<any>[], ops: number): Promise<ServerRow[]> {
+  for (const c of contenders) await fillConcurrently(USERS, (i) => c.make(i));
+  const lat = contenders.map(() => ({ "many users": { read: [] as number[], save: [] as number[] }, hot: { read: [] as number[], save: [] as number[] } }));
+  const trips = contenders.map(() => ({ read: 0, save: 0 }));
+  const turns = contenders.flatMap((_, k) => WORKLOADS.map((w) => ({ k, w })));
+  for (let op = 0; op < ops; op++) {
+    for (let t = 0; t < turns.length; t++) {
+      const { k, w } = turns[(t + op) % turns.length]!;
+      const c = contenders[k]!;
+      const i = w === "hot" ? 0 : pick(USERS);
+      c.counter.n = 0;
+      const [session, r] = await time(() => c.read(i));
+      trips[k]!.read += c.counter.n;
+      lat[k]![w].read.push(r);
+      c.change(session);
+      c.counter.n = 0;
+      const [, s] = await time(() => c.save(i, session));
+      trips[k]!.save += c.counter.n;
+      lat[k]![w].save.push(s);
+    }
+  }
+  return contenders.map((c, k) => ({
+    name: c.name,
+    workloads: {
+      "many users": { read: pct(lat[k]!["many users"].read), save: pct(lat[k]!["many users"].save) },
+      hot: { read: pct(lat[k]!.hot.read), save: pct(lat[k]!.hot.save) },
+    },
+    readTrips: trips[k]!.read / (ops * WORKLOADS.length),
+    saveTrips: trips[k]!.save / (ops * WORKLOADS.length),
+  }));
+}
+
 export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[]; skipped: string[] }> {
-  const sessions = quick ? 200 : 2000;
   const ops = quick ? 500 : 5000;
-  const rows: ServerRow[] = [];
   const skipped: string[] = [];
+  const contenders: Contender<any>[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
   const prefix = `tessera-bench:${randomBytes(4).toString("hex")}:`;
 
   const redis = createClient({ url: REDIS_URL });
@@ -102,67 +187,38 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
       },
     });
     const storage = createRedisSessionStorage({ client: counted as never, prefix, cookie: { secrets: [SECRET] } });
-    rows.push(await measureStorage("tessera redis (node-redis)", storage, counter, sessions, ops));
-
-    // express-session + connect-redis: what express-session does per request. A read checks
-    // the signed cookie (with express-session's own cookie-signature, as tessera's read checks
-    // its cookie) and gets the session; a save is the store's set.
-    const { sign, unsign } = expressSessionSignature();
-    const store = new ConnectRedisStore({ client: counted as never, prefix: `${prefix}cr:` });
-    const get = (cookie: string) => {
-      const sid = unsign(cookie.slice(2), SECRET);
-      if (sid === false) throw new Error("express-session refused its own cookie");
-      return new Promise((res, rej) => store.get(sid, (e, s) => (e ? rej(e) : res(s))));
-    };
-    const set = (sid: string, s: unknown) => new Promise<void>((res, rej) => store.set(sid, s as never, (e) => (e ? rej(e) : res())));
-    const sids = Array.from({ length: sessions }, () => randomBytes(24).toString("base64url"));
-    const signed = new Map(sids.map((sid) => [sid, `s:${sign(sid, SECRET)}`]));
-    const cookie = { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: "/" };
-    for (const [i, sid] of sids.entries()) await set(sid, { cookie, userId: `user-${i}`, count: 0 });
-    const reads: number[] = [];
-    const saves: number[] = [];
-    let readTrips = 0;
-    let saveTrips = 0;
-    for (let i = 0; i < ops; i++) {
-      const sid = sids[(Math.random() * sids.length) | 0]!;
-      counter.n = 0;
-      const [sess, r] = await time(() => get(signed.get(sid)!) as Promise<{ count: number }>);
-      readTrips += counter.n;
-      reads.push(r);
-      sess.count++;
-      counter.n = 0;
-      const [, w] = await time(() => set(sid, sess));
-      saveTrips += counter.n;
-      saves.push(w);
-    }
-    rows.push({ name: "express-session + connect-redis 9", read: pct(reads), save: pct(saves), readTrips: readTrips / ops, saveTrips: saveTrips / ops });
-    let cursor = "0";
-    do {
-      const r = await redis.scan(cursor, { MATCH: `${prefix}*`, COUNT: 1000 });
-      cursor = String(r.cursor);
-      if (r.keys.length) await redis.del(r.keys);
-    } while (cursor !== "0");
-    await redis.quit();
+    contenders.push(tesseraContender("tessera redis (node-redis)", storage, counter));
+    contenders.push(connectRedisContender(counted, `${prefix}cr:`, counter));
+    cleanups.push(async () => {
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await redis.del(keys);
+      await redis.quit();
+    });
   }
 
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
   pool.on("error", () => {});
+  const table = `tessera_bench_${randomBytes(4).toString("hex")}`;
   try {
     await pool.query("SELECT 1");
     const counter = { n: 0 };
     const counted = { query: (text: string, values?: unknown[]) => (counter.n++, pool.query(text, values)) };
-    const table = `tessera_bench_${randomBytes(4).toString("hex")}`;
     const storage = createPostgresSessionStorage({ pool: counted, table, cookie: { secrets: [SECRET] } });
     await storage.store.ensureTable();
-    try {
-      rows.push(await measureStorage("tessera postgres (pg)", storage, counter, sessions, ops));
-    } finally {
-      await pool.query(`DROP TABLE IF EXISTS ${table}`);
-    }
+    contenders.push(tesseraContender("tessera postgres (pg)", storage, counter));
   } catch (error) {
     skipped.push(`PostgreSQL (${DATABASE_URL.replace(/\/\/[^@]*@/, "//")}): ${(error as Error).message}`);
-  } finally {
-    await pool.end();
   }
-  return { rows, skipped };
+  cleanups.push(async () => {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+    await pool.end();
+  });
+
+  try {
+    // Redis's contenders together, PostgreSQL's on its own: its commits would slow whatever runs next.
+    const redisRows = await measure(contenders.filter((c) => !c.name.includes("postgres")), ops);
+    const pgRows = await measure(contenders.filter((c) => c.name.includes("postgres")), ops);
+    return { rows: [...redisRows, ...pgRows], skipped };
+  } finally {
+    for (const clean of cleanups) await clean();
+  }
 }

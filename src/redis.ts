@@ -1,10 +1,10 @@
-// `tessera/redis`: sessions in Redis through your own node-redis or ioredis client (Node only).
+// `tessera-session/redis`: sessions in Redis through your own node-redis or ioredis client (Node only).
 import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
 import type { SessionData } from "./session.js";
 import type { StorageOptions } from "./storage.js";
 import { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
 
-export { RedisStore, type RedisStoreOptions, type RedisClientLike } from "./stores/redis.js";
+export { RedisStore, type RedisStoreOptions, type RedisClientLike, type NodeRedisClusterLike, type RedisDurability } from "./stores/redis.js";
 
 export interface RedisSessionStorageOptions extends StorageOptions, RedisStoreOptions {
   /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
@@ -14,10 +14,13 @@ export interface RedisSessionStorageOptions extends StorageOptions, RedisStoreOp
 /**
  * ```ts
  * import { createClient } from "redis";
- * import { createRedisSessionStorage } from "tessera/redis";
+ * import { createRedisSessionStorage } from "tessera-session/redis";
  * const client = await createClient({ url: process.env.REDIS_URL }).connect();
  * const storage = createRedisSessionStorage({ client, cookie: { secrets: [process.env.SESSION_SECRET!] } });
  * ```
+ *
+ * A Redis Cluster client (`createCluster()` from `redis`, `new Cluster()` from
+ * `ioredis`) goes in the same place: see docs/redis-cluster.md.
  */
 export function createRedisSessionStorage<Data = SessionData, FlashData = Data>(
   options: RedisSessionStorageOptions,

@@ -59,6 +59,10 @@ export class RedisCluster {
       );
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
       await cluster.waitUntilOk();
+      // A replica that has replicated nothing yet is left out of CLUSTER SLOTS, so a client would not see it:
+      // a FLUSHALL on each master moves every replication offset.
+      await Promise.all((await cluster.masters()).map((port) => cluster.admin(port).call("FLUSHALL")));
+      await cluster.#waitForReplicasListed();
       return cluster;
     } catch (error) {
       await cluster.close();
@@ -122,6 +126,16 @@ export class RedisCluster {
     }
   }
 
+  async #waitForReplicasListed(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const views = await Promise.all(this.#live().map((n) => this.admin(n.port).call("CLUSTER", "SLOTS").catch(() => []) as Promise<unknown[][]>));
+      if (views.every((ranges) => ranges.length === 3 && ranges.every((r) => r.length === 4))) return;
+      if (Date.now() > deadline) throw new Error(`CLUSTER SLOTS does not list every replica after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Every live replica has finished its first sync (so a failover has something to promote). */
   async #replicasInSync(): Promise<boolean> {
     const infos = await Promise.all(this.#live().map((n) => this.admin(n.port).call("INFO", "replication").then(String, () => "")));
@@ -166,6 +180,8 @@ async function startNode(): Promise<Node> {
     "--port", String(port), "--cluster-port", String(bus), "--bind", "127.0.0.1",
     "--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"), "--cluster-node-timeout", String(NODE_TIMEOUT),
     "--dir", dir, "--save", "", "--appendonly", "no", "--loglevel", "warning",
+    // A replica syncs at once rather than after the default five seconds of waiting for others.
+    "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
   ];
   const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   running.add(child);

@@ -209,6 +209,54 @@ describe("postgres store", { skip }, () => {
     assert.equal((await pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE expires_at <= $1`, [clock.now()])).rows[0].n, 0);
   });
 
+  test("purge() deletes in statements of at most 5,000 rows each, until none is left, and returns the total", async () => {
+    const own = `${table}_purge`;
+    const statements: number[] = [];
+    const counting = {
+      async query(text: string, values?: unknown[]) {
+        const result = await pool.query(text, values);
+        if (/^\s*DELETE/i.test(text)) statements.push(result.rowCount ?? 0);
+        return result;
+      },
+    };
+    const purging = new PostgresStore({ pool: counting, table: own });
+    await purging.ensureTable();
+    try {
+      await pool.query(
+        `INSERT INTO ${own} (id, data, created_at, last_seen_at, expires_at)
+         SELECT 'k' || lpad(i::text, 42, '0'), '{}', $1::bigint, $1::bigint, $1::bigint + CASE WHEN i <= 12001 THEN 1000 ELSE 3600000 END
+         FROM generate_series(1, 12011) AS i`,
+        [NOW],
+      );
+      assert.equal(await purging.purge(NOW + 1000), 12_001);
+      assert.deepEqual(statements, [5000, 5000, 2001]);
+      assert.equal((await pool.query(`SELECT count(*)::int AS n FROM ${own}`)).rows[0].n, 10, "the live rows stay");
+      statements.length = 0;
+      assert.equal(await purging.purge(NOW + 1000), 0);
+      assert.deepEqual(statements, [0]);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${own}`);
+    }
+  });
+
+  test("a purge that meets a row a concurrent touch is extending keeps it", async () => {
+    const k = fresh();
+    await store.create(k, rec({ expiresAt: NOW + 1000 }));
+    const other = await pool.connect();
+    try {
+      // Another process's touch, its UPDATE not yet committed: purge has to wait for it, then see the new expiry.
+      await other.query("BEGIN");
+      await other.query(`UPDATE ${table} SET last_seen_at = $2, expires_at = $3 WHERE id = $1`, [k, NOW + 500, NOW + 3_600_000]);
+      const purged = store.purge(NOW + 1000);
+      await new Promise((r) => setTimeout(r, 200));
+      await other.query("COMMIT");
+      await purged;
+    } finally {
+      other.release();
+    }
+    assert.equal((await store.get(k, NOW + 1000))?.expiresAt, NOW + 3_600_000);
+  });
+
   test("SQL metacharacters in values and user ids are data", async () => {
     const storage = createPostgresSessionStorage({ pool, table, userKey: "userId", cookie: { secrets: [SECRET_A] } });
     const s = await storage.read(null);

@@ -19,6 +19,9 @@ export interface PostgresStoreOptions {
 /** Unquoted identifiers only: `name` or `schema.name`, lower case. Anything else never reaches SQL. */
 const TABLE = /^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$/;
 
+/** Rows one purge statement deletes at most: a batch takes milliseconds, never a long lock. */
+const PURGE_BATCH = 5000;
+
 // A longer delay makes setTimeout fire at once, which would fail every query.
 const MAX_TIMEOUT = 2_147_483_647;
 
@@ -108,7 +111,10 @@ export class PostgresStore implements SessionStore {
       delete: `DELETE FROM ${t} WHERE id = $1`,
       list: `SELECT id, ${cols} FROM ${t} WHERE user_id = $1 AND expires_at > $2`,
       deleteUser: `DELETE FROM ${t} WHERE user_id = $1 AND id <> $2 AND expires_at > $3`,
-      purge: `DELETE FROM ${t} WHERE expires_at <= $1`,
+      // ORDER BY starts each batch at the head of the expiry index, and ANY(ARRAY(...)) finds the batch's rows
+      // by primary key: a join would scan every expired row again for each batch. The outer expiry test is
+      // checked again on a row a concurrent touch just extended: without it, that row would go.
+      purge: `DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${PURGE_BATCH})) AND expires_at <= $1`,
     };
   }
 
@@ -195,9 +201,18 @@ export class PostgresStore implements SessionStore {
     return rowCount ?? 0;
   }
 
+  /**
+   * Deletes expired rows a batch at a time, each batch its own statement, so
+   * no statement locks many rows or runs for long; stops at the first batch
+   * that was not full.
+   */
   async purge(now: number): Promise<number> {
-    const { rowCount } = await this.query(this.sql.purge, [now]);
-    return rowCount ?? 0;
+    let total = 0;
+    for (;;) {
+      const deleted = (await this.query(this.sql.purge, [now])).rowCount ?? 0;
+      total += deleted;
+      if (deleted < PURGE_BATCH) return total;
+    }
   }
 }
 

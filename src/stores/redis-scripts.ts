@@ -231,3 +231,10 @@ dropped = dropped + redis.call('ZCOUNT', k, '-inf', now)
 expire(now)
 return {dropped, redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')}
 `;
+
+/**
+ * A read, run as a script so that a Cluster client set to read from replicas
+ * still sends it to the key's master (ARGV: the command, then its arguments
+ * after the key).
+ */
+export const READ = "return redis.call(ARGV[1], KEYS[1], unpack(ARGV, 2))";

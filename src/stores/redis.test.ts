@@ -8,6 +8,7 @@ import { REDIS_URL, need } from "../../test/services.js";
 import { TcpProxy } from "../../test/tcp-proxy.js";
 import { incrementFromTwoProcesses } from "../../test/cross-process.js";
 import { survivesOutage } from "../../test/outage.js";
+import { PrivateRedis, needRedisServer } from "../../test/private-redis.js";
 import { SECRET_A, cookiePair, freePort } from "../../test/helpers.js";
 import { connectClients, type Clients } from "../../test/redis-clients.js";
 import { SessionConfigError, SessionStoreError } from "../errors.js";
@@ -53,7 +54,7 @@ async function withStore<T>(kind: Kind, fn: (store: RedisStore, prefix: string) 
  */
 function gated(real: RedisClientLike, hold: (args: string[]) => boolean) {
   const send = (args: string[]): Promise<unknown> =>
-    "call" in real ? (real as unknown as { call(c: string, a: string[]): Promise<unknown> }).call(args[0]!, args.slice(1)) : real.sendCommand(args);
+    "call" in real ? (real as unknown as { call(c: string, a: string[]): Promise<unknown> }).call(args[0]!, args.slice(1)) : (real as { sendCommand(args: string[]): Promise<unknown> }).sendCommand(args);
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let reached!: () => void;
@@ -85,7 +86,7 @@ function counted(real: RedisClientLike) {
       counter.commands++;
       inFlight++;
       try {
-        return await ("call" in real ? (real as unknown as { call(c: string, a: string[]): Promise<unknown> }).call(args[0]!, args.slice(1)) : real.sendCommand(args));
+        return await ("call" in real ? (real as unknown as { call(c: string, a: string[]): Promise<unknown> }).call(args[0]!, args.slice(1)) : (real as { sendCommand(args: string[]): Promise<unknown> }).sendCommand(args));
       } finally {
         inFlight--;
       }
@@ -186,10 +187,10 @@ describe("redis store", { skip }, () => {
 describe("redis store: options and errors", { skip }, () => {
   test("bad options throw SessionConfigError naming the option and the value", () => {
     const cases: Array<[Record<string, unknown> | undefined, string]> = [
-      [undefined, "option client is invalid: undefined; pass a connected node-redis (createClient) or ioredis (new Redis()) client"],
-      [{}, "option client is invalid: undefined; pass a connected node-redis (createClient) or ioredis (new Redis()) client"],
-      [{ client: "redis://127.0.0.1" }, 'option client is invalid: "redis://127.0.0.1"; pass a connected node-redis (createClient) or ioredis (new Redis()) client'],
-      [{ client: { get() {} } }, "option client is invalid: an object without call() or sendCommand(); pass a connected node-redis (createClient) or ioredis (new Redis()) client"],
+      [undefined, "option client is invalid: undefined; pass a connected node-redis (createClient, createCluster) or ioredis (new Redis(), new Cluster()) client"],
+      [{}, "option client is invalid: undefined; pass a connected node-redis (createClient, createCluster) or ioredis (new Redis(), new Cluster()) client"],
+      [{ client: "redis://127.0.0.1" }, 'option client is invalid: "redis://127.0.0.1"; pass a connected node-redis (createClient, createCluster) or ioredis (new Redis(), new Cluster()) client'],
+      [{ client: { get() {} } }, "option client is invalid: an object without call() or sendCommand(); pass a connected node-redis (createClient, createCluster) or ioredis (new Redis(), new Cluster()) client"],
       [{ client: inspector, prefix: 5 }, 'option prefix is invalid: 5; use a string such as "tessera:"'],
       [{ client: inspector, prefix: null }, 'option prefix is invalid: null; use a string such as "tessera:"'],
       [{ client: inspector, timeout: 0 }, "option timeout is invalid: 0; use a whole number of milliseconds from 1 to 2147483647"],
@@ -206,6 +207,28 @@ describe("redis store: options and errors", { skip }, () => {
         (e: unknown) => e instanceof SessionConfigError && e.message === message,
       );
     }
+  });
+
+  test("bad durability options throw SessionConfigError naming the option and the value", () => {
+    const fix = "use { replicas: 1, timeout: 100 }: a whole number of replicas from 1, and of milliseconds from 1 to below the store's timeout";
+    const cases: Array<[unknown, number | undefined, string]> = [
+      [null, undefined, `option durability is invalid: null; ${fix} (2000)`],
+      [1, undefined, `option durability is invalid: 1; ${fix} (2000)`],
+      ["1", undefined, `option durability is invalid: "1"; ${fix} (2000)`],
+      [{ timeout: 100 }, undefined, `option durability.replicas is invalid: undefined; ${fix} (2000)`],
+      [{ replicas: 0, timeout: 100 }, undefined, `option durability.replicas is invalid: 0; ${fix} (2000)`],
+      [{ replicas: 1.5, timeout: 100 }, undefined, `option durability.replicas is invalid: 1.5; ${fix} (2000)`],
+      [{ replicas: "1", timeout: 100 }, undefined, `option durability.replicas is invalid: "1"; ${fix} (2000)`],
+      [{ replicas: 1 }, undefined, `option durability.timeout is invalid: undefined; ${fix} (2000)`],
+      [{ replicas: 1, timeout: 0 }, undefined, `option durability.timeout is invalid: 0; ${fix} (2000)`],
+      [{ replicas: 1, timeout: 2000 }, undefined, `option durability.timeout is invalid: 2000; ${fix} (2000)`],
+      [{ replicas: 1, timeout: 500 }, 500, `option durability.timeout is invalid: 500; ${fix} (500)`],
+    ];
+    for (const [durability, timeout, message] of cases) {
+      const options = { client: inspector, durability, ...(timeout === undefined ? {} : { timeout }) };
+      assert.throws(() => new RedisStore(options as never), (e: unknown) => e instanceof SessionConfigError && e.message === message, message);
+    }
+    assert.ok(new RedisStore({ client: inspector, durability: { replicas: 2, timeout: 1999 } }));
   });
 
   for (const kind of KINDS) {
@@ -663,4 +686,78 @@ describe("redis store: the user index is bounded by live sessions", { skip }, ()
       assert.deepEqual(await store.listByUser("bob", now), []);
     });
   });
+});
+
+describe("redis store: durability (WAIT after each write)", { skip }, () => {
+  let primary: PrivateRedis;
+  let replica: PrivateRedis;
+  let admin: Redis;
+  before(async () => {
+    if (skip || needRedisServer()) return;
+    [primary, replica] = await Promise.all([PrivateRedis.start(), PrivateRedis.start()]);
+    admin = new Redis(primary.url);
+    const r = new Redis(replica.url);
+    await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
+    r.disconnect();
+    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(String(await admin.call("INFO", "replication"))); i++) await new Promise((res) => setTimeout(res, 50));
+  });
+  after(async () => {
+    admin?.disconnect();
+    await Promise.all([primary?.close(), replica?.close()]);
+  });
+
+  const connect = async (kind: Kind) => {
+    if (kind === "ioredis") {
+      const client = new Redis(primary.url, { maxRetriesPerRequest: 1 });
+      return { client: client as RedisClientLike, close: async () => void client.disconnect() };
+    }
+    const client = createClient({ url: primary.url });
+    await client.connect();
+    return { client: client as RedisClientLike, close: () => client.quit() };
+  };
+
+  for (const kind of KINDS) {
+    test(`with durability, each write is followed by WAIT on its connection; once the replica is gone a write fails with SessionStoreError after the WAIT timeout, and reads still work (${kind})`, async (t) => {
+      if (!primary) return t.skip("redis-server is not installed");
+      const { client, close } = await connect(kind);
+      const monitor = await admin.monitor();
+      const seen: string[] = [];
+      monitor.on("monitor", (_t: string, args: string[], source: string) => void (source !== "lua" && seen.push(args[0]!.toUpperCase())));
+      try {
+        const store = new RedisStore({ client, prefix: "d:", timeout: 1000, durability: { replicas: 1, timeout: 300 } });
+        const now = Date.now();
+        const [a, b] = [key(), key()];
+        await store.create(a, record(now));
+        assert.equal(await store.update(a, patch(now, { set: { n: 2 } }), now), true);
+        assert.equal(await store.replace(a, b, record(now, { data: { n: 3 } }), now), true);
+        assert.deepEqual((await store.get(b, now))?.data, { n: 3 });
+        await store.delete(b);
+        await new Promise((r) => setTimeout(r, 100));
+        const writes = seen.filter((c) => c !== "HGETALL");
+        // Even a script's first EVALSHA, refused with NOSCRIPT before its EVAL, went out with its WAIT.
+        for (let i = 0; i < writes.length; i += 2) assert.deepEqual([writes[i] !== "WAIT", writes[i + 1]], [true, "WAIT"], writes.join(" "));
+        assert.ok(writes.length >= 10, writes.join(" "));
+        const live = key();
+        await store.create(live, record(now));
+        await replica.stop();
+        for (let i = 0; i < 100 && !/connected_slaves:0/.test(String(await admin.call("INFO", "replication"))); i++) await new Promise((r) => setTimeout(r, 50));
+        const started = Date.now();
+        await assert.rejects(store.create(key(), record(now)), (e: unknown) => {
+          assert.ok(e instanceof SessionStoreError);
+          assert.equal(e.message, "redis: a write reached 0 of the 1 replicas asked for within 300 ms");
+          return true;
+        });
+        assert.ok(Date.now() - started < 1000, "within the store's timeout");
+        assert.deepEqual((await store.get(live, now))?.data, { a: 1 }, "a read needs no replica");
+      } finally {
+        monitor.disconnect();
+        await close();
+        await replica.resume();
+        const r = new Redis(replica.url);
+        await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
+        r.disconnect();
+        for (let i = 0; i < 100 && !/slave0:.*state=online/.test(String(await admin.call("INFO", "replication"))); i++) await new Promise((res) => setTimeout(res, 50));
+      }
+    });
+  }
 });

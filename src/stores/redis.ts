@@ -2,21 +2,30 @@ import { createHash } from "node:crypto";
 import { SessionConfigError, SessionStoreError } from "../errors.js";
 import { putOwn } from "../own.js";
 import { bounded } from "./bounded.js";
+import { connectRedis, type RedisClientLike, type RedisConnection, type RedisDurability, type Send } from "./redis-client.js";
 import { CREATE, DELETE_OWNED, FINISH, INDEX, MARK, PRUNE, TAKE, TOUCH, UNMARK, UPDATE, UPGRADE } from "./redis-scripts.js";
 import { STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
-/** The two clients tessera speaks to: node-redis (v4+) and ioredis. Only raw commands are used. */
-export type RedisClientLike =
-  | { sendCommand(args: string[]): Promise<unknown> } // node-redis
-  | { call(command: string, ...args: string[]): Promise<unknown> }; // ioredis
+export type { NodeRedisClusterLike, RedisClientLike, RedisDurability } from "./redis-client.js";
 
 export interface RedisStoreOptions {
-  /** Your connected client: `createClient()` from `redis`, or `new Redis()` from `ioredis`. */
+  /**
+   * Your connected client: `createClient()` or `createCluster()` from `redis`,
+   * `new Redis()` or `new Cluster()` from `ioredis`. On a Cluster every
+   * command goes to the master of its key, whatever the client's replica setting.
+   */
   client: RedisClientLike;
   /** Prefix of every key. Default `"tessera:"`. */
   prefix?: string;
   /** A command that takes longer fails with `SessionStoreError` (ms). Default 2000. */
   timeout?: number;
+  /**
+   * Replicas that must hold each write before it counts as done (`WAIT` after
+   * every write); a write they do not confirm in time fails with
+   * `SessionStoreError`, though the master may keep it. Default: none, so a
+   * failover can lose the last writes the old master acknowledged.
+   */
+  durability?: RedisDurability;
 }
 
 const DAY = 86_400_000;
@@ -50,39 +59,31 @@ function indexScore(expiresAt: number, now: number): string {
  * See ./redis-scripts.ts for the layout.
  */
 export class RedisStore implements SessionStore {
-  readonly #send: (args: string[]) => Promise<unknown>;
+  readonly #read: Send;
+  readonly #write: Send;
+  readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #timeout: number;
 
   constructor(options: RedisStoreOptions) {
-    const { client, prefix = "tessera:", timeout = 2000 } = (options ?? {}) as Partial<RedisStoreOptions>;
-    const c = client as Record<string, unknown> | undefined;
-    // ioredis first: it has a sendCommand too, but one that takes its own Command objects.
-    // The arguments go as one array (ioredis flattens it): spreading 20,000 of them into a call could overflow the stack.
-    if (c && typeof c.call === "function") {
-      const call = c.call as (command: string, args: string[]) => Promise<unknown>;
-      this.#send = (args) => call.call(c, args[0]!, args.slice(1));
-    } else if (c && typeof c.sendCommand === "function") {
-      const sendCommand = c.sendCommand as (args: string[]) => Promise<unknown>;
-      this.#send = (args) => sendCommand.call(c, args);
-    } else {
-      throw new SessionConfigError(
-        `option client is invalid: ${describe(client)}; pass a connected node-redis (createClient) or ioredis (new Redis()) client`,
-      );
-    }
+    const { client, prefix = "tessera:", timeout = 2000, durability } = (options ?? {}) as Partial<RedisStoreOptions>;
+    this.#connection = connectRedis(client, durability, describe);
     if (typeof prefix !== "string") throw new SessionConfigError(`option prefix is invalid: ${describe(prefix)}; use a string such as "tessera:"`);
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647) {
       throw new SessionConfigError(`option timeout is invalid: ${describe(timeout)}; use a whole number of milliseconds from 1 to 2147483647`);
     }
+    if (durability !== undefined) checkDurability(durability, timeout);
+    this.#read = this.#connection.read;
+    this.#write = this.#connection.write;
     this.#prefix = prefix;
     this.#timeout = timeout;
   }
 
   /** One command, bounded in time; any failure is a `SessionStoreError`. */
-  #run(args: string[]): Promise<unknown> {
+  #run(args: string[], send: Send = this.#read): Promise<unknown> {
     let work: Promise<unknown>;
     try {
-      work = this.#send(args);
+      work = send(args);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -92,10 +93,10 @@ export class RedisStore implements SessionStore {
   /** EVALSHA, loading the script on the first NOSCRIPT. */
   async #script(source: string, key: string, args: string[]): Promise<unknown> {
     try {
-      return await this.#run(["EVALSHA", SHA.get(source)!, "1", key, ...args]);
+      return await this.#run(["EVALSHA", SHA.get(source)!, "1", key, ...args], this.#write);
     } catch (error) {
       if (!/NOSCRIPT/.test(String(((error as Error).cause as Error | undefined)?.message))) throw error;
-      return this.#run(["EVAL", source, "1", key, ...args]);
+      return this.#run(["EVAL", source, "1", key, ...args], this.#write);
     }
   }
 
@@ -130,7 +131,7 @@ export class RedisStore implements SessionStore {
    * would end before the session, so it is written now (about once per
    * session lifetime, see `indexScore`).
    */
-  async #write(script: string, sessionKey: string, args: string[], owner: string | undefined, key: string, score: string, now: number): Promise<boolean> {
+  async #save(script: string, sessionKey: string, args: string[], owner: string | undefined, key: string, score: string, now: number): Promise<boolean> {
     const write = this.#script(script, sessionKey, args);
     let result: unknown;
     try {
@@ -139,7 +140,7 @@ export class RedisStore implements SessionStore {
       if (result.length > 1) await this.#index(String(result[1]), key, score, now);
     } catch (error) {
       // The record may now claim an index entry that was never written: forget the claim, so the next save writes it.
-      this.#run(["HDEL", sessionKey, "m:x"]).catch(() => {});
+      this.#run(["HDEL", sessionKey, "m:x"], this.#write).catch(() => {});
       throw error;
     }
     return true;
@@ -190,14 +191,14 @@ export class RedisStore implements SessionStore {
     // A new owner's index learns of the session in the same round trip. The old owner's
     // index is not touched: a member whose session is gone or owned by someone else is
     // dropped when that index is next read or purged.
-    return this.#write(UPDATE, sessionKey, args, owner, key, score, now);
+    return this.#save(UPDATE, sessionKey, args, owner, key, score, now);
   }
 
   async touch(key: string, lastSeenAt: number, expiresAt: number, now: number, userId?: string): Promise<boolean> {
     const sessionKey = this.#sessionKey(key);
     const score = indexScore(expiresAt, now);
     const args = [String(now), String(Math.max(1, Math.ceil(expiresAt - now))), String(lastSeenAt), String(expiresAt), userId === undefined ? "" : `=${userId}`, score];
-    return this.#write(TOUCH, sessionKey, args, userId, key, score, now);
+    return this.#save(TOUCH, sessionKey, args, userId, key, score, now);
   }
 
   /**
@@ -223,10 +224,10 @@ export class RedisStore implements SessionStore {
       await this.create(newKey, record);
       finished = Number(await this.#script(FINISH, oldSession, [newKey])) === 1;
     } catch (error) {
-      await Promise.allSettled([this.#script(UNMARK, oldSession, [String(now), newKey]), this.#run(["DEL", newSession])]);
+      await Promise.allSettled([this.#script(UNMARK, oldSession, [String(now), newKey]), this.#run(["DEL", newSession], this.#write)]);
       throw error;
     }
-    if (!finished) await this.#run(["DEL", newSession]);
+    if (!finished) await this.#run(["DEL", newSession], this.#write);
     return finished;
   }
 
@@ -242,7 +243,7 @@ export class RedisStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     // One DEL; the owner's index drops the member when it is next read, written or purged.
-    await this.#run(["DEL", this.#sessionKey(key)]);
+    await this.#run(["DEL", this.#sessionKey(key)], this.#write);
   }
 
   /** Raises and drops verified members of an index; what it dropped and what remains. */
@@ -319,19 +320,28 @@ export class RedisStore implements SessionStore {
   }
 
   /**
-   * Redis expires session keys by itself; this walks every user index (SCAN),
-   * checks each member against its session, drops the members whose session
-   * expired or changed owner (deleting an expired record Redis still holds),
-   * and leaves every index key with a TTL. Returns the number of index
-   * members dropped: sessions without an owner are not indexed and never
-   * counted. On a Cluster, SCAN walks the node the client sends it to.
+   * Redis expires session keys by itself; this walks every user index (SCAN
+   * on every master of a Cluster), checks each member against its session,
+   * drops the members whose session expired or changed owner (deleting an
+   * expired record Redis still holds), and leaves every index key with a TTL.
+   * Returns the number of index members dropped: sessions without an owner
+   * are not indexed and never counted.
    */
   async purge(now: number): Promise<number> {
+    const masters = await bounded("redis", this.#timeout, this.#connection.masters());
+    // A Cluster client that knows no master yet would otherwise report a clean purge of nothing.
+    if (masters.length === 0) throw new SessionStoreError("redis: no master to purge is known yet");
+    let dropped = 0;
+    for (const n of await Promise.all(masters.map((send) => this.#purgeNode(send, now)))) dropped += n;
+    return dropped;
+  }
+
+  async #purgeNode(send: Send, now: number): Promise<number> {
     const pattern = `${this.#prefix.replace(/[*?[\]\\]/g, "\\$&")}u:{*}`;
     let cursor = "0";
     let dropped = 0;
     do {
-      const [next, keys] = (await this.#run(["SCAN", cursor, "MATCH", pattern, "COUNT", "200"])) as [unknown, unknown[]];
+      const [next, keys] = (await this.#run(["SCAN", cursor, "MATCH", pattern, "COUNT", "200"], send)) as [unknown, unknown[]];
       cursor = String(next);
       const indexes = keys.map(String).filter((k) => k.startsWith(this.#prefix) && INDEX_NAME.test(k.slice(this.#prefix.length)));
       for (const n of await Promise.all(indexes.map((index) => this.#purgeIndex(index, now)))) dropped += n;
@@ -361,7 +371,7 @@ export class RedisStore implements SessionStore {
       if (e != null && !live && r == null) expired.push(this.#sessionKey(member));
     });
     // One DEL per key: on a Cluster the sessions sit in different slots.
-    const [pruned] = await Promise.all([this.#prune(index, now, raise, drop), ...expired.map((k) => this.#run(["DEL", k]))]);
+    const [pruned] = await Promise.all([this.#prune(index, now, raise, drop), ...expired.map((k) => this.#run(["DEL", k], this.#write))]);
     return pruned.dropped;
   }
 }
@@ -388,12 +398,24 @@ function pushValues(args: string[], values: Record<string, unknown>): void {
   }
 }
 
+function checkDurability(durability: unknown, timeout: number): void {
+  const d = durability as Partial<RedisDurability> | null;
+  const fix = `use { replicas: 1, timeout: 100 }: a whole number of replicas from 1, and of milliseconds from 1 to below the store's timeout (${timeout})`;
+  if (typeof d !== "object" || d === null) throw new SessionConfigError(`option durability is invalid: ${describe(durability)}; ${fix}`);
+  if (!Number.isInteger(d.replicas) || d.replicas! < 1 || d.replicas! > 1000) {
+    throw new SessionConfigError(`option durability.replicas is invalid: ${describe(d.replicas)}; ${fix}`);
+  }
+  if (!Number.isInteger(d.timeout) || d.timeout! < 1 || d.timeout! >= timeout) {
+    throw new SessionConfigError(`option durability.timeout is invalid: ${describe(d.timeout)}; ${fix}`);
+  }
+}
+
 /** An option's value for an error message: primitives as written, anything else by its kind only. */
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return "a function";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object" && value !== null) return "an object without call() or sendCommand()";
+  if (typeof value === "object" && value !== null) return "an object";
   return String(value);
 }
 

@@ -1,7 +1,7 @@
 /** The stores of the model-based tests, made from a description a child process can be handed. */
 import pg from "pg";
-import { Redis } from "ioredis";
-import { createClient } from "redis";
+import { Cluster, Redis } from "ioredis";
+import { createClient, createCluster } from "redis";
 import { FileStore } from "../../src/stores/file.js";
 import { PostgresStore } from "../../src/stores/postgres.js";
 import { RedisStore, type RedisClientLike } from "../../src/stores/redis.js";
@@ -12,6 +12,7 @@ import { remoteEndpoint } from "./remote.js";
 export type SharedStore =
   | { kind: "file"; dir: string }
   | { kind: "redis"; url: string; prefix: string; client: "node-redis" | "ioredis" }
+  | { kind: "redis-cluster"; seeds: Array<{ host: string; port: number }>; prefix: string; client: "node-redis" | "ioredis" }
   | { kind: "postgres"; url: string; table: string };
 
 /** A store of its own (connections, caches, queues) on the shared data `spec` names. */
@@ -31,6 +32,18 @@ export async function openShared(spec: SharedStore): Promise<{ store: SessionSto
       client.on("error", () => {});
       await client.connect();
       return { store: new RedisStore({ client: client as unknown as RedisClientLike, prefix: spec.prefix }), close: async () => void (await client.quit()) };
+    }
+    case "redis-cluster": {
+      if (spec.client === "ioredis") {
+        const client = new Cluster(spec.seeds, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+        client.on("error", () => {});
+        await client.connect();
+        return { store: new RedisStore({ client, prefix: spec.prefix }), close: async () => void client.disconnect() };
+      }
+      const client = createCluster({ rootNodes: spec.seeds.map((socket) => ({ socket })) });
+      client.on("error", () => {});
+      await client.connect();
+      return { store: new RedisStore({ client, prefix: spec.prefix }), close: () => client.close() };
     }
     case "postgres": {
       const pool = new pg.Pool({ connectionString: spec.url, max: 4 });
