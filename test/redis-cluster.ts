@@ -49,8 +49,19 @@ export class RedisCluster {
 
   /** Starts six nodes, joins them (one replica per master) and waits until every node reports the cluster ok. */
   static async start(): Promise<RedisCluster> {
-    const nodes = await Promise.all(Array.from({ length: 6 }, () => startNode()));
+    // Twelve distinct ports (a client port and a bus port per node), picked one after the other:
+    // ports picked at the same time can be the same.
+    const ports = new Set<number>();
+    while (ports.size < 12) ports.add(await freePort());
+    const list = [...ports];
+    const started = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => startNode(list[2 * i]!, list[2 * i + 1]!)));
+    const nodes = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     const cluster = new RedisCluster(nodes);
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) {
+      await cluster.close();
+      throw (failed as PromiseRejectedResult).reason;
+    }
     try {
       const created = spawnSync(
         "redis-cli",
@@ -173,8 +184,7 @@ export class RedisCluster {
   }
 }
 
-async function startNode(): Promise<Node> {
-  const [port, bus] = [await freePort(), await freePort()];
+async function startNode(port: number, bus: number): Promise<Node> {
   const dir = await mkdtemp(join(tmpdir(), "tessera-cluster-"));
   const args = [
     "--port", String(port), "--cluster-port", String(bus), "--bind", "127.0.0.1",
@@ -183,20 +193,31 @@ async function startNode(): Promise<Node> {
     // A replica syncs at once rather than after the default five seconds of waiting for others.
     "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
   ];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
-  let err = "";
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  let log = "";
+  const keep = (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => {});
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${err}`);
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${log}`);
       if (await probe.connect().then(() => probe.ping(), () => null)) break;
-      if (i > 100) throw new Error(`redis-server on ${port} did not start: ${err}`);
+      if (i > 100) throw new Error(`redis-server on ${port} did not start: ${log}`);
       probe.disconnect();
       await new Promise((r) => setTimeout(r, 50));
     }
+  } catch (error) {
+    if (child.exitCode === null) {
+      const exited = once(child, "exit");
+      process.kill(child.pid!, "SIGKILL");
+      await exited;
+    }
+    running.delete(child);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
   } finally {
     probe.disconnect();
   }

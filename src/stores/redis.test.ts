@@ -692,14 +692,31 @@ describe("redis store: durability (WAIT after each write)", { skip }, () => {
   let primary: PrivateRedis;
   let replica: PrivateRedis;
   let admin: Redis;
+  /** Makes `replica` a replica of `primary`, and waits until it is in sync and has written its first AOF. */
+  async function link(): Promise<void> {
+    const r = new Redis(replica.url);
+    try {
+      await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
+      // A replica still writing its first AOF refuses to shut down on SIGTERM.
+      for (let i = 0; i < 200; i++) {
+        const [links, persistence] = await Promise.all([admin.call("INFO", "replication"), r.call("INFO", "persistence")]);
+        if (/slave0:.*state=online/.test(String(links)) && /aof_rewrite_in_progress:0/.test(String(persistence)) && /aof_rewrite_scheduled:0/.test(String(persistence))) return;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      throw new Error("the replica did not come in sync");
+    } finally {
+      r.disconnect();
+    }
+  }
   before(async () => {
     if (skip || needRedisServer()) return;
-    [primary, replica] = await Promise.all([PrivateRedis.start(), PrivateRedis.start()]);
+    // One after the other: two free ports picked at once can be the same port.
+    primary = await PrivateRedis.start();
+    replica = await PrivateRedis.start();
     admin = new Redis(primary.url);
-    const r = new Redis(replica.url);
-    await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
-    r.disconnect();
-    for (let i = 0; i < 100 && !/slave0:.*state=online/.test(String(await admin.call("INFO", "replication"))); i++) await new Promise((res) => setTimeout(res, 50));
+    // A replica syncs at once rather than after the default five seconds of waiting for others.
+    await admin.call("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+    await link();
   });
   after(async () => {
     admin?.disconnect();
@@ -753,10 +770,7 @@ describe("redis store: durability (WAIT after each write)", { skip }, () => {
         monitor.disconnect();
         await close();
         await replica.resume();
-        const r = new Redis(replica.url);
-        await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
-        r.disconnect();
-        for (let i = 0; i < 100 && !/slave0:.*state=online/.test(String(await admin.call("INFO", "replication"))); i++) await new Promise((res) => setTimeout(res, 50));
+        await link();
       }
     });
   }
