@@ -21,10 +21,10 @@ if (files.length === 0) {
   console.error(`no test file matches ${filters.join(" ")}`);
   process.exit(1);
 }
-// The Redis Cluster files start six redis-server processes each and stop masters on purpose:
+// The Redis Cluster files (six redis-server processes each) and the Redis store tests stop servers on purpose:
 // they run after the rest, one at a time, so that timing-bound failover checks do not share
 // the two cores with the whole suite.
-const alone = files.filter((f) => f.includes("redis-cluster"));
+const alone = files.filter((f) => f.includes("redis-cluster") || f.endsWith("stores/redis.test.ts"));
 const together = files.filter((f) => !alone.includes(f));
 let status = 0;
 for (const [group, concurrency] of [[together, 2], [alone, 1]]) {
