@@ -1,9 +1,9 @@
 // `tessera-session/express`: the `tessera-session/node` middleware, with `req.session` typed on
 // Express's `Request` in every route. Importing this entry is the opt-in to that typing (Node only).
-import type { Session } from "./session.js";
+import type { Session } from "./lib/session/session.js";
 
-export { session, type SessionRequest } from "./integrations/node.js";
-export { currentSession, type IntegrationOptions } from "./integrations/context.js";
+export { session, type SessionRequest } from "./lib/adapters/node.js";
+export { currentSession, type IntegrationOptions } from "./lib/adapters/context.js";
 
 /**
  * The data of `req.session`. Any key by default; name yours by merging into it:

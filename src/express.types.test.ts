@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import express from "express";
-import { createMemorySessionStorage } from "./memory-storage.js";
+import { createMemorySessionStorage } from "./lib/storages/memory.js";
 import { session } from "./express.js";
-import type { Session } from "./session.js";
+import type { Session } from "./lib/session/session.js";
 import type { ExpressSessionData } from "./express.js";
 
 declare module "./express.js" {

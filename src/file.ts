@@ -1,10 +1,10 @@
 // `tessera/file`: sessions on disk (Node only).
-import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
-import type { SessionData } from "./session.js";
-import type { StorageOptions } from "./storage.js";
-import { FileStore, type FileStoreOptions } from "./stores/file.js";
+import { createSessionStorage, type IdSessionStorage } from "./lib/engine/id-storage.js";
+import type { SessionData } from "./lib/session/session.js";
+import type { StorageOptions } from "./lib/engine/storage.js";
+import { FileStore, type FileStoreOptions } from "./lib/stores/file.js";
 
-export { FileStore, type FileStoreOptions } from "./stores/file.js";
+export { FileStore, type FileStoreOptions } from "./lib/stores/file.js";
 
 export interface FileSessionStorageOptions extends StorageOptions, FileStoreOptions {
   /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */

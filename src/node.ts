@@ -1,3 +1,3 @@
 // `tessera/node`: session middleware for node:http, Express and Connect (Node only).
-export { session, type SessionRequest } from "./integrations/node.js";
-export { currentSession, type IntegrationOptions } from "./integrations/context.js";
+export { session, type SessionRequest } from "./lib/adapters/node.js";
+export { currentSession, type IntegrationOptions } from "./lib/adapters/context.js";

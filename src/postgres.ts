@@ -1,10 +1,10 @@
 // `tessera/postgres`: sessions in a PostgreSQL table through your own `pg` pool (Node only).
-import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
-import type { SessionData } from "./session.js";
-import type { StorageOptions } from "./storage.js";
-import { PostgresStore, type PostgresStoreOptions } from "./stores/postgres.js";
+import { createSessionStorage, type IdSessionStorage } from "./lib/engine/id-storage.js";
+import type { SessionData } from "./lib/session/session.js";
+import type { StorageOptions } from "./lib/engine/storage.js";
+import { PostgresStore, type PostgresStoreOptions } from "./lib/stores/postgres.js";
 
-export { PostgresStore, schemaSql, type PostgresStoreOptions, type PgQueryable } from "./stores/postgres.js";
+export { PostgresStore, schemaSql, type PostgresStoreOptions, type PgQueryable } from "./lib/stores/postgres.js";
 
 export interface PostgresSessionStorageOptions extends StorageOptions, PostgresStoreOptions {
   /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */

@@ -1,2 +1,2 @@
 // `tessera-session/react-router/file`: react-router's file session storage (Node only: it reads and writes files).
-export { createFileSessionStorage } from "./integrations/react-router/file.js";
+export { createFileSessionStorage } from "./compat/react-router/file.js";

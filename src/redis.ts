@@ -1,10 +1,10 @@
 // `tessera-session/redis`: sessions in Redis through your own node-redis or ioredis client (Node only).
-import { createSessionStorage, type IdSessionStorage } from "./id-storage.js";
-import type { SessionData } from "./session.js";
-import type { StorageOptions } from "./storage.js";
-import { RedisStore, type RedisStoreOptions } from "./stores/redis.js";
+import { createSessionStorage, type IdSessionStorage } from "./lib/engine/id-storage.js";
+import type { SessionData } from "./lib/session/session.js";
+import type { StorageOptions } from "./lib/engine/storage.js";
+import { RedisStore, type RedisStoreOptions } from "./lib/stores/redis.js";
 
-export { RedisStore, type RedisStoreOptions, type RedisClientLike, type NodeRedisClusterLike, type RedisDurability } from "./stores/redis.js";
+export { RedisStore, type RedisStoreOptions, type RedisClientLike, type NodeRedisClusterLike, type RedisDurability } from "./lib/stores/redis.js";
 
 export interface RedisSessionStorageOptions extends StorageOptions, RedisStoreOptions {
   /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */

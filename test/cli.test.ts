@@ -13,10 +13,10 @@ import { createCookieSessionStorage, createMemorySessionStorage } from "../src/i
 import { createFileSessionStorage } from "../src/file.js";
 import { createPostgresSessionStorage } from "../src/postgres.js";
 import { createRedisSessionStorage } from "../src/redis.js";
-import { createCookie } from "../src/cookie/cookie.js";
-import { validateSecrets } from "../src/cookie/secrets.js";
+import { createCookie } from "../src/lib/cookie/cookie.js";
+import { validateSecrets } from "../src/lib/cookie/secrets.js";
 import { generateSecret } from "../src/cli/secret.js";
-import type { IdSessionStorage } from "../src/id-storage.js";
+import type { IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { SECRET_A, SECRET_B, fakeClock } from "./helpers.js";
 import { keysUnder } from "./redis-clients.js";
 import { DATABASE_URL, REDIS_URL, need } from "./services.js";

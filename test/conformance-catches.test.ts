@@ -2,8 +2,8 @@
 // one promise of the contract, and the check for that promise rejects it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MemoryStore } from "../src/stores/memory.js";
-import { applyPatch, type SessionStore } from "../src/stores/store.js";
+import { MemoryStore } from "../src/lib/stores/memory.js";
+import { applyPatch, type SessionStore } from "../src/lib/stores/store.js";
 import { checks } from "./conformance.js";
 
 /** Read-modify-write with a pause in between: concurrent requests overwrite each other. */

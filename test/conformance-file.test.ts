@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore } from "../src/stores/file.js";
+import { FileStore } from "../src/lib/stores/file.js";
 import { runConformance } from "./conformance.js";
 
 /** Every file under `dir`, concatenated: names and contents. */

@@ -1,4 +1,4 @@
-import { MemoryStore } from "../src/stores/memory.js";
+import { MemoryStore } from "../src/lib/stores/memory.js";
 import { runConformance } from "./conformance.js";
 
 runConformance("memory", async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { after, before } from "node:test";
 import pg from "pg";
-import { PostgresStore } from "../src/stores/postgres.js";
+import { PostgresStore } from "../src/lib/stores/postgres.js";
 import { runConformance } from "./conformance.js";
 import { DATABASE_URL, need } from "./services.js";
 

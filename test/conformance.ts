@@ -9,9 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { createSessionStorage, type IdSessionStorage } from "../src/id-storage.js";
-import { SessionStoreError } from "../src/errors.js";
-import type { SessionStore } from "../src/stores/store.js";
+import { createSessionStorage, type IdSessionStorage } from "../src/lib/engine/id-storage.js";
+import { SessionStoreError } from "../src/lib/errors.js";
+import type { SessionStore } from "../src/lib/stores/store.js";
 import { SECRET_A, cookiePair, fakeClock } from "./helpers.js";
 
 export interface StoreFixture {

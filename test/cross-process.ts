@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { IdSessionStorage } from "../src/id-storage.js";
+import type { IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { SECRET_A, cookiePair } from "./helpers.js";
 
 const run = promisify(execFile);

@@ -6,11 +6,11 @@ import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import express from "express";
 import { Redis } from "ioredis";
-import { createMemorySessionStorage } from "../src/memory-storage.js";
+import { createMemorySessionStorage } from "../src/lib/storages/memory.js";
 import { createRedisSessionStorage } from "../src/redis.js";
-import { getSession, withSession } from "../src/integrations/fetch.js";
-import { session, type SessionRequest } from "../src/integrations/node.js";
-import type { SessionStorage } from "../src/storage.js";
+import { getSession, withSession } from "../src/lib/adapters/fetch.js";
+import { session, type SessionRequest } from "../src/lib/adapters/node.js";
+import type { SessionStorage } from "../src/lib/engine/storage.js";
 import { Jar, SECRET_A, fakeClock, freePort, serveFetch } from "./helpers.js";
 
 const cookie = { secrets: [SECRET_A], name: "sid", secure: false };

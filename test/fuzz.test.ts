@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { SealedCookie, createCookie } from "../src/cookie/cookie.js";
-import { readCookieValue } from "../src/cookie/header.js";
-import { createCookieSessionStorage } from "../src/cookie-storage.js";
-import { createMemorySessionStorage } from "../src/memory-storage.js";
+import { SealedCookie, createCookie } from "../src/lib/cookie/cookie.js";
+import { readCookieValue } from "../src/lib/cookie/header.js";
+import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js";
+import { createMemorySessionStorage } from "../src/lib/storages/memory.js";
 import * as rr from "../src/react-router.js";
 import { SECRET_A, SECRET_B } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { useCryptoBackend } from "../src/crypto/backend.js";
+import { useCryptoBackend } from "../src/lib/crypto/backend.js";
 
 /** Two well-formed secrets (32+ bytes, no placeholder words). */
 export const SECRET_A = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";

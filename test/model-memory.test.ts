@@ -1,4 +1,4 @@
-import { MemoryStore } from "../src/stores/memory.js";
+import { MemoryStore } from "../src/lib/stores/memory.js";
 import { LocalEndpoint } from "./model/endpoint.js";
 import { runModel } from "./model/model.js";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { PostgresStore } from "../src/stores/postgres.js";
+import { PostgresStore } from "../src/lib/stores/postgres.js";
 import { runModel } from "./model/model.js";
 import { twoProcesses } from "./model/stores.js";
 import { DATABASE_URL, need } from "./services.js";

@@ -13,11 +13,11 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { after, before, describe, test } from "node:test";
 import express from "express";
-import { createCookieSessionStorage } from "../src/cookie-storage.js";
+import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js";
 import { createFileSessionStorage } from "../src/file.js";
-import { session, type SessionRequest } from "../src/integrations/node.js";
-import { createMemorySessionStorage } from "../src/memory-storage.js";
-import type { SessionStorage } from "../src/storage.js";
+import { session, type SessionRequest } from "../src/lib/adapters/node.js";
+import { createMemorySessionStorage } from "../src/lib/storages/memory.js";
+import type { SessionStorage } from "../src/lib/engine/storage.js";
 import { cookiePair, SECRET_A } from "./helpers.js";
 
 const cookie = { secrets: [SECRET_A], secure: false, name: "sid" };

@@ -1,7 +1,7 @@
 // The outage scenario shared by the Redis and PostgreSQL tests.
 import assert from "node:assert/strict";
-import { SessionStoreError } from "../src/errors.js";
-import type { IdSessionStorage } from "../src/id-storage.js";
+import { SessionStoreError } from "../src/lib/errors.js";
+import type { IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { cookiePair, eventually } from "./helpers.js";
 import type { TcpProxy } from "./tcp-proxy.js";
 

@@ -130,7 +130,7 @@ describe("races between two server processes: PostgreSQL", { skip: pgSkip }, () 
     twoServers("postgres", async () => {
       const table = `tessera_test_races_${randomBytes(4).toString("hex")}`;
       const pool = new pg.Pool({ connectionString: DATABASE_URL });
-      const { schemaSql } = await import("../src/stores/postgres.js");
+      const { schemaSql } = await import("../src/lib/stores/postgres.js");
       await pool.query(schemaSql(table));
       return { where: DATABASE_URL, name: table, cleanup: async () => void (await pool.query(`DROP TABLE ${table}`), await pool.end()) };
     }),

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { RedisStore, type RedisClientLike } from "../src/stores/redis.js";
+import { RedisStore, type RedisClientLike } from "../src/lib/stores/redis.js";
 import type { StoreFactory } from "./conformance.js";
 import { REDIS_URL } from "./services.js";
 

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Cluster } from "ioredis";
-import { SessionStoreError } from "../src/errors.js";
-import type { IdSessionStorage } from "../src/id-storage.js";
+import { SessionStoreError } from "../src/lib/errors.js";
+import type { IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { createRedisSessionStorage } from "../src/redis.js";
-import { RedisStore, type RedisClientLike, type RedisDurability } from "../src/stores/redis.js";
+import { RedisStore, type RedisClientLike, type RedisDurability } from "../src/lib/stores/redis.js";
 import { SECRET_A, cookiePair } from "./helpers.js";
 import { RedisCluster, clearPrefix, freshPrefix, ioredisCluster, needRedisCluster, nodeRedisCluster } from "./redis-cluster.js";
 

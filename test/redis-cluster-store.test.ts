@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Cluster, type Redis } from "ioredis";
-import { SessionStoreError } from "../src/errors.js";
+import { SessionStoreError } from "../src/lib/errors.js";
 import { createRedisSessionStorage } from "../src/redis.js";
-import { slotOf } from "../src/stores/redis-client.js";
-import { RedisStore, type RedisClientLike } from "../src/stores/redis.js";
+import { slotOf } from "../src/lib/stores/redis-client.js";
+import { RedisStore, type RedisClientLike } from "../src/lib/stores/redis.js";
 import { SECRET_A, cookiePair } from "./helpers.js";
 import { RedisCluster, clearPrefix, clusterKeys, freshPrefix, ioredisCluster, needRedisCluster, nodeRedisCluster } from "./redis-cluster.js";
 

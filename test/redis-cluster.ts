@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, Redis } from "ioredis";
 import { createCluster } from "redis";
-import { RedisStore, type RedisClientLike, type RedisStoreOptions } from "../src/stores/redis.js";
+import { RedisStore, type RedisClientLike, type RedisStoreOptions } from "../src/lib/stores/redis.js";
 import type { StoreFactory } from "./conformance.js";
 import { freePort } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import { parseSetCookie } from "cookie";
-import { deriveKeyring } from "../cookie/keyring.js";
-import { open } from "../cookie/seal.js";
+import { deriveKeyring } from "../lib/cookie/keyring.js";
+import { open } from "../lib/cookie/seal.js";
 import { CliError } from "./fail.js";
 
 export const inspectHelp = `tessera inspect <cookie-or-set-cookie> --secret S [--secret OLDER ...]

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { CliError } from "./fail.js";
 import { failureReason } from "./reason.js";
 import { redactText, redactUrl } from "./redact.js";
-import type { SessionStore } from "../stores/store.js";
+import type { SessionStore } from "../lib/stores/store.js";
 
 export interface OpenedStore {
   store: SessionStore;
@@ -59,7 +59,7 @@ async function openFile(dir: string): Promise<OpenedStore> {
     throw new CliError(`${label} cannot be read: ${failureReason(error)}`);
   }
   if (!info.isDirectory()) throw new CliError(`${label} is not a directory`);
-  const { FileStore } = await import("../stores/file.js");
+  const { FileStore } = await import("../lib/stores/file.js");
   let store;
   try {
     store = new FileStore({ dir });
@@ -74,7 +74,7 @@ async function openRedis(spec: string, shown: string, options: { prefix?: string
   const { createClient } = await import("redis").catch(() => {
     throw new CliError("--store redis:// needs the `redis` package: npm install redis");
   });
-  const { RedisStore } = await import("../stores/redis.js");
+  const { RedisStore } = await import("../lib/stores/redis.js");
   let client;
   try {
     client = createClient({ url: spec, socket: { reconnectStrategy: false, connectTimeout: 3000 } });
@@ -98,7 +98,7 @@ async function openPostgres(spec: string, shown: string, options: { table?: stri
   const pg = (await import("pg").catch(() => {
     throw new CliError("--store postgres:// needs the `pg` package: npm install pg");
   })).default;
-  const { PostgresStore } = await import("../stores/postgres.js");
+  const { PostgresStore } = await import("../lib/stores/postgres.js");
   const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: 3000, max: 2 });
   pool.on("error", () => {});
   try {

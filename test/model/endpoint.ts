@@ -5,10 +5,10 @@
  * runs in the test process and, for stores shared across processes, in a
  * child process (endpoint-process.ts) that the driver talks to over IPC.
  */
-import { createSessionStorage, type IdSessionStorage } from "../../src/id-storage.js";
-import type { Session } from "../../src/session.js";
-import type { SessionStore } from "../../src/stores/store.js";
-import type { SessionIdStorageStrategy } from "../../src/stores/strategy.js";
+import { createSessionStorage, type IdSessionStorage } from "../../src/lib/engine/id-storage.js";
+import type { Session } from "../../src/lib/session/session.js";
+import type { SessionStore } from "../../src/lib/stores/store.js";
+import type { SessionIdStorageStrategy } from "../../src/lib/stores/strategy.js";
 import { SECRET_A } from "../helpers.js";
 
 /** What a step does to the session of an open request. */

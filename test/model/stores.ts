@@ -2,10 +2,10 @@
 import pg from "pg";
 import { Cluster, Redis } from "ioredis";
 import { createClient, createCluster } from "redis";
-import { FileStore } from "../../src/stores/file.js";
-import { PostgresStore } from "../../src/stores/postgres.js";
-import { RedisStore, type RedisClientLike } from "../../src/stores/redis.js";
-import type { SessionStore } from "../../src/stores/store.js";
+import { FileStore } from "../../src/lib/stores/file.js";
+import { PostgresStore } from "../../src/lib/stores/postgres.js";
+import { RedisStore, type RedisClientLike } from "../../src/lib/stores/redis.js";
+import type { SessionStore } from "../../src/lib/stores/store.js";
 import { LocalEndpoint, type Endpoint } from "./endpoint.js";
 import { remoteEndpoint } from "./remote.js";
 

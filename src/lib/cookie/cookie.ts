@@ -1,0 +1,158 @@
+import { SessionConfigError } from "../errors.js";
+import { cryptoBackend } from "../crypto/backend.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+import {
+  checkMaxAge,
+  renderAttributes,
+  resolveAttributes,
+  serializeClearCookie,
+  serializeSetCookie,
+  type CookieAttributes,
+  type RenderedAttributes,
+  type ResolvedAttributes,
+} from "./attributes.js";
+import { cookieHeaderOf, readCookieValue, type CookieInput } from "./header.js";
+import { deriveKeyring, type Keyring } from "./keyring.js";
+import { open, seal, type Opened } from "./seal.js";
+import { validateSecrets } from "./secrets.js";
+
+export interface CookieOptions extends CookieAttributes {
+  /**
+   * Secrets, newest first: the first signs (or encrypts), every one verifies
+   * (or decrypts). Each at least 32 bytes. Without secrets the cookie is plain.
+   */
+  secrets?: string[];
+  /** Encrypt with AES-256-GCM instead of only signing. Needs `secrets`. */
+  encrypt?: boolean;
+}
+
+/** Overrides for one `serialize` call. */
+export type SerializeOptions = Pick<CookieAttributes, "maxAge">;
+
+/**
+ * A named cookie: parse it from a request, serialize a `Set-Cookie` for it,
+ * clear it. Values are JSON, sealed (signed or encrypted) when secrets are set.
+ */
+export interface Cookie {
+  readonly name: string;
+  /** True when values are signed or encrypted. */
+  readonly isSigned: boolean;
+  readonly isEncrypted: boolean;
+  readonly attributes: ResolvedAttributes;
+  /** The value of this cookie in `input`, or null when absent, tampered, or not JSON. */
+  parse(input: CookieInput): Promise<unknown>;
+  /** A `Set-Cookie` value carrying `value`. Throws `CookieTooLargeError` over 4096 bytes. */
+  serialize(value: unknown, options?: SerializeOptions): Promise<string>;
+  /** A `Set-Cookie` value that deletes this cookie (same Name/Path/Domain). */
+  clear(): string;
+}
+
+/**
+ * Creates a cookie. Options are checked here, once: a bad combination is a
+ * `SessionConfigError` before any request is served.
+ *
+ * ```ts
+ * const theme = createCookie("theme", { secrets: [process.env.COOKIE_SECRET!] });
+ * const value = await theme.parse(request);             // "dark", or null
+ * headers.append("Set-Cookie", await theme.serialize("dark", { maxAge: 31536000 }));
+ * ```
+ */
+export function createCookie(name: string, options: CookieOptions = {}): Cookie {
+  return new SealedCookie(name, options, options.secrets === undefined ? [] : validateSecrets(options.secrets));
+}
+
+/**
+ * @internal Secrets that arrive after the storage was made (a Workers `env`
+ * seen at the first request, a KMS): asked for once, when the first value is
+ * sealed or opened, then kept.
+ */
+export type LateSecrets = () => Promise<readonly string[]>;
+
+/** @internal The cookie implementation, shared with the session storages. */
+export class SealedCookie implements Cookie {
+  readonly attributes: ResolvedAttributes;
+  readonly isEncrypted: boolean;
+  private readonly rendered: RenderedAttributes;
+  private keyring: Keyring | undefined;
+  private keyringPromise: Promise<Keyring> | undefined;
+
+  constructor(
+    readonly name: string,
+    options: CookieOptions,
+    private readonly secrets: readonly string[] | LateSecrets,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new SessionConfigError(`cookie name is invalid: ${JSON.stringify(name)}; use a non-empty token such as "__Host-session"`);
+    }
+    this.attributes = resolveAttributes(name, options);
+    this.rendered = renderAttributes(this.attributes);
+    this.isEncrypted = options.encrypt ?? false;
+    if (this.isEncrypted && !this.isSigned) {
+      throw new SessionConfigError(`cookie "${name}": encrypt: true needs secrets`);
+    }
+  }
+
+  get isSigned(): boolean {
+    return typeof this.secrets === "function" || this.secrets.length > 0;
+  }
+
+  private getKeyring(): Promise<Keyring> {
+    const secrets = this.secrets;
+    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, cryptoBackend());
+    // A failed late lookup (a KMS that is down) is not kept: the next request asks again.
+    return (this.keyringPromise ??= (typeof secrets === "function" ? secrets().then(derive) : derive(secrets)).then(
+      (k) => (this.keyring = k),
+      (error: unknown) => {
+        this.keyringPromise = undefined;
+        throw error;
+      },
+    ));
+  }
+
+  /** The JSON text inside a raw cookie value, or null when it is not ours. */
+  openValue(raw: string | undefined): MaybePromise<Opened | null> {
+    if (raw === undefined || raw === "") return null;
+    if (!this.isSigned) {
+      const bytes = cryptoBackend().fromBase64Url(raw);
+      const json = bytes && cryptoBackend().decodeUtf8(bytes);
+      return json == null ? null : { json, stale: false };
+    }
+    const keyring = this.keyring;
+    if (keyring) return open(raw, this.name, keyring, this.isEncrypted);
+    return this.getKeyring().then((k) => open(raw, this.name, k, this.isEncrypted));
+  }
+
+  /** A raw cookie value carrying `json`. */
+  sealValue(json: string): MaybePromise<string> {
+    if (!this.isSigned) return cryptoBackend().utf8ToBase64Url(json);
+    const keyring = this.keyring;
+    if (keyring) return seal(json, this.name, keyring, this.isEncrypted);
+    return this.getKeyring().then((k) => seal(json, this.name, k, this.isEncrypted));
+  }
+
+  /** A `Set-Cookie` for an already-sealed value. */
+  setCookie(value: string, maxAge: number | undefined = this.attributes.maxAge): string {
+    return serializeSetCookie(this.name, value, this.attributes, this.rendered, maxAge, this.now());
+  }
+
+  async parse(input: CookieInput): Promise<unknown> {
+    const opened = await this.openValue(readCookieValue(cookieHeaderOf(input), this.name));
+    if (!opened) return null;
+    try {
+      return JSON.parse(opened.json);
+    } catch {
+      return null;
+    }
+  }
+
+  async serialize(value: unknown, options: SerializeOptions = {}): Promise<string> {
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new TypeError(`cookie "${this.name}": value ${String(value)} is not JSON data`);
+    return this.setCookie(await this.sealValue(json), checkMaxAge(options.maxAge) ?? this.attributes.maxAge);
+  }
+
+  clear(): string {
+    return serializeClearCookie(this.name, this.attributes);
+  }
+}

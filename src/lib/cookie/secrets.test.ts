@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { SECRET_A, SECRET_B } from "../../../test/helpers.js";
+import { SessionConfigError } from "../errors.js";
+import { createCookieSessionStorage } from "../engine/cookie-storage.js";
+import { createCookie } from "./cookie.js";
+import { PLACEHOLDERS, validateSecrets } from "./secrets.js";
+
+/** Random-looking text of 40 characters, none of them a word separator. */
+const RUN = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5JkZt7Hq2Mv";
+
+describe("secrets", () => {
+  test("G3: empty, placeholder and short secrets are refused at creation", () => {
+    for (const bad of ["", "secret", "keyboard cat", "x".repeat(31), "keyboard cat keyboard cat keyboard cat", "changeme-changeme-changeme-changeme", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]) {
+      assert.throws(() => createCookie("sid", { secrets: [bad] }), SessionConfigError, JSON.stringify(bad));
+    }
+  });
+
+  test("every placeholder, as a whole secret in any case, is refused as a placeholder", () => {
+    for (const placeholder of PLACEHOLDERS) {
+      for (const secret of [placeholder, placeholder.toUpperCase()]) {
+        assert.throws(
+          () => validateSecrets([secret]),
+          { name: "SessionConfigError", message: `secrets[0] looks like a placeholder ("${placeholder}" as whole words): generate a real one with \`npx tessera secret\`` },
+        );
+      }
+    }
+  });
+
+  test("every placeholder is refused as whole words inside a longer secret, even split across words", () => {
+    for (const placeholder of PLACEHOLDERS) {
+      const half = Math.ceil(placeholder.length / 2);
+      const split = `${placeholder.slice(0, half).toUpperCase()}_${placeholder.slice(half)}`;
+      for (const secret of [`${RUN}-${placeholder}`, `${placeholder}.${RUN}`, `${RUN} ${split} ${RUN}`]) {
+        assert.throws(() => validateSecrets([secret]), new RegExp(`looks like a placeholder \\("${placeholder}" as whole words\\)`), secret);
+      }
+    }
+    for (const [secret, placeholder] of [
+      ["my-session-secret-change-me", "sessionsecret"],
+      ["keyboard cat keyboard cat keyboard cat", "keyboardcat"],
+      ["Change_Me.please.0f3a9c2e7b5d4a18", "changeme"],
+      ["changeme-changeme-changeme-changeme", "changeme"],
+    ]) {
+      assert.throws(() => validateSecrets([secret]), new RegExp(`\\("${placeholder}" as whole words\\)`), secret);
+    }
+  });
+
+  test("a placeholder inside a longer run of letters and digits is random text, not a placeholder", () => {
+    for (const secret of [`${RUN}Todo`, `xTodo-${RUN}`, `${RUN}_exampleQ`, `Zt7Hq2Mv9-Lc4s3cr3tX_Nb1Wf6Ks3Pd5Gy0Je`, `${RUN}-password1`]) {
+      assert.deepEqual(validateSecrets([secret]), [secret]);
+    }
+  });
+
+  test("the generator's hex alphabet cannot spell any placeholder: each has a letter outside a-f", () => {
+    for (const placeholder of PLACEHOLDERS) assert.match(placeholder, /[^0-9a-f]/, placeholder);
+  });
+
+  test("G3: the message says how long the secret is and how to make one", () => {
+    assert.throws(() => createCookie("sid", { secrets: ["short"] }), /secrets\[0\] is 5 bytes; secrets need at least 32: generate one with `npx tessera secret`/);
+  });
+
+  test("G4: null, undefined or empty entries are refused (no unsigned transition)", () => {
+    for (const bad of [null, undefined, ""]) {
+      assert.throws(() => createCookie("sid", { secrets: [SECRET_A, bad as unknown as string] }), /secrets\[1\] is/);
+    }
+    assert.throws(() => createCookie("sid", { secrets: "one" as unknown as string[] }), /must be an array of strings/);
+  });
+
+  test("a storage without secrets outside production uses one per-process secret and warns once", () => {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      const a = createCookieSessionStorage();
+      const b = createCookieSessionStorage();
+      assert.ok(a.cookie.isSigned && b.cookie.isSigned);
+    } finally {
+      console.warn = original;
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /random secret for this process only; sessions will not survive a restart/);
+  });
+
+  test("a storage without secrets in production is a configuration error", () => {
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      assert.throws(() => createCookieSessionStorage(), /cookie.secrets is required in production/);
+      assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [] } }), /cookie.secrets is required in production/);
+      createCookieSessionStorage({ cookie: { secrets: [SECRET_A, SECRET_B] } });
+    } finally {
+      process.env.NODE_ENV = env;
+    }
+  });
+
+  test("a storage takes secrets: [process.env.SESSION_SECRET] with the variable unset: the development secret, or a clear error in production", () => {
+    const unset = process.env.TESSERA_TEST_UNSET_SECRET;
+    assert.equal(unset, undefined);
+    const original = console.warn;
+    console.warn = () => {};
+    try {
+      assert.ok(createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }).cookie.isSigned);
+    } finally {
+      console.warn = original;
+    }
+    const rotated = createCookieSessionStorage({ cookie: { secrets: [SECRET_A, unset as unknown as string], name: "s" } });
+    const plain = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "s" } });
+    assert.equal(rotated.cookie.isSigned, true);
+    return (async () => {
+      const session = await rotated.read(null);
+      session.set("a", 1);
+      const value = (await rotated.save(session))!.split(";")[0]!;
+      assert.equal((await plain.read(value)).get("a"), 1, "an unset older secret is simply left out");
+      const env = process.env.NODE_ENV;
+      process.env.NODE_ENV = "production";
+      try {
+        assert.throws(
+          () => createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }),
+          /cookie.secrets has no secret: every entry is undefined \(is SESSION_SECRET set in this environment\?\)/,
+        );
+      } finally {
+        process.env.NODE_ENV = env;
+      }
+      for (const bad of [null, ""]) {
+        assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A, bad as unknown as string] } }), /cookie.secrets\[1\] is/, "null and empty are set, and wrong");
+      }
+    })();
+  });
+});

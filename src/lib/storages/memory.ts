@@ -1,0 +1,26 @@
+import { createSessionStorage, type IdSessionStorage } from "../engine/id-storage.js";
+import type { SessionData } from "../session/session.js";
+import type { StorageOptions } from "../engine/storage.js";
+import { MemoryStore, type MemoryStoreOptions } from "../stores/memory.js";
+
+export interface MemorySessionStorageOptions extends StorageOptions, MemoryStoreOptions {
+  /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
+  userKey?: string;
+}
+
+/**
+ * Sessions in process memory: bounded by `maxSessions` (and anonymous ones by
+ * `maxAnonymousSessions`); the least recently used anonymous session is evicted
+ * first, so visitors never push out signed-in users. Expired entries are swept
+ * without a timer per session.
+ * Right for one process; use Redis or PostgreSQL when several servers share sessions.
+ *
+ * ```ts
+ * const storage = createMemorySessionStorage({ cookie: { secrets: [process.env.SESSION_SECRET!] } });
+ * ```
+ */
+export function createMemorySessionStorage<Data = SessionData, FlashData = Data>(
+  options: MemorySessionStorageOptions = {},
+): IdSessionStorage<Data, FlashData> {
+  return createSessionStorage<Data, FlashData>({ ...options, store: new MemoryStore(options) });
+}
