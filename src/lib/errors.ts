@@ -41,3 +41,13 @@ export class SessionStoreError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * `error` as the app and its clients may see it: a `SessionStoreError` whose
+ * message is `message` (the operation, in fixed words; integrations show it in
+ * a 503). The store's own error, with its host names, ports and driver text,
+ * stays in `cause` for logs. A `SessionStoreError` already is passed through.
+ */
+export function asStoreError(error: unknown, message: string): SessionStoreError {
+  return error instanceof SessionStoreError ? error : new SessionStoreError(message, { cause: error });
+}
