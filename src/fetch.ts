@@ -1,3 +1,4 @@
-// `tessera/fetch`: sessions for any (request) => Response handler, and Hono.
-export { withSession, session, getSession } from "./lib/adapters/fetch.js";
+// `tessera-session/fetch`: sessions for any (request) => Response handler.
+// (`session`, the Hono middleware, is deprecated here: import it from `tessera-session/hono`.)
+export { withSession, getSession, session } from "./lib/adapters/fetch.js";
 export { currentSession, type IntegrationOptions } from "./lib/adapters/context.js";

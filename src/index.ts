@@ -1,14 +1,23 @@
+// `tessera-session`: sessions in a sealed cookie or under an id in a store; runs on every runtime.
 export { createCookie, type Cookie, type CookieOptions, type SerializeOptions } from "./lib/cookie/cookie.js";
 export type { CookieAttributes } from "./lib/cookie/attributes.js";
 export type { CookieInput } from "./lib/cookie/header.js";
 export { createCookieSessionStorage, type CookieSessionStorageOptions } from "./lib/engine/cookie-storage.js";
-export { createSessionStorage, type IdSessionStorage, type IdSessionStorageOptions, type SessionInfo } from "./lib/engine/id-storage.js";
+export { createSessionStorage, type IdSessionStorage, type IdSessionStorageOptions, type IdStorageOptions, type SessionInfo } from "./lib/engine/id-storage.js";
 export { createMemorySessionStorage, type MemorySessionStorageOptions } from "./lib/storages/memory.js";
 export { MemoryStore, type MemoryStoreOptions } from "./lib/stores/memory.js";
 export type { SessionStore, SessionRecord, SessionPatch } from "./lib/stores/store.js";
 export type { SessionIdStorageStrategy } from "./lib/stores/strategy.js";
 export { Session, type SessionData } from "./lib/session/session.js";
-export type { SessionStorage, StorageOptions, SessionCookieOptions, CommitOptions } from "./lib/engine/storage.js";
+export type {
+  SessionStorage,
+  StorageOptions,
+  SessionCookieOptions,
+  CommitOptions,
+  Transport,
+  TransportOption,
+  HeaderOperation,
+} from "./lib/engine/storage.js";
 export type { TimeoutOptions } from "./lib/engine/timeouts.js";
 export type { SessionEvent, SessionEventListener } from "./lib/engine/events.js";
 export { CookieTooLargeError, SessionConfigError, SessionStoreError } from "./lib/errors.js";

@@ -43,7 +43,7 @@ async function nodeImportsOf(specifier: string): Promise<string[]> {
 }
 
 describe("edge-safe entries", () => {
-  for (const entry of ["tessera-session", "tessera-session/fetch", "tessera-session/react-router"]) {
+  for (const entry of ["tessera-session", "tessera-session/fetch", "tessera-session/hono", "tessera-session/react-router"]) {
     test(`${entry} bundles for the web platform with no node: import and no Node builtin`, async () => {
       assert.deepEqual(await nodeImportsOf(entry), []);
     });
@@ -51,8 +51,8 @@ describe("edge-safe entries", () => {
 
   test("the check finds what a Node-only entry imports", async () => {
     assert.deepEqual(await nodeImportsOf("tessera-session/react-router/file"), [
-      "node:fs/promises from dist/integrations/react-router/file.js",
-      "node:path from dist/integrations/react-router/file.js",
+      "node:fs/promises from dist/compat/react-router/file.js",
+      "node:path from dist/compat/react-router/file.js",
     ]);
     assert.ok((await nodeImportsOf("tessera-session/file")).includes("node:fs/promises from dist/stores/file.js"));
   });

@@ -1,22 +1,12 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { useCryptoBackend } from "../src/lib/crypto/backend.js";
 
 /** Two well-formed secrets (32+ bytes, no placeholder words). */
 export const SECRET_A = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 export const SECRET_B = "Zt7Hq2Mv9Lc4Xr8Nb1Wf6Ks3Pd5Gy0Je";
 
+/** Every value of the `crypto` cookie option, for tests that run each format through both. */
 export const BACKENDS = ["node", "web"] as const;
-
-/** Runs `fn` with each crypto backend installed, restoring Node's afterwards. */
-export async function withBackend<T>(kind: "node" | "web", fn: () => Promise<T>): Promise<T> {
-  useCryptoBackend(kind);
-  try {
-    return await fn();
-  } finally {
-    useCryptoBackend("node");
-  }
-}
 
 /** A clock the test moves by hand (milliseconds). */
 export function fakeClock(start = Date.UTC(2026, 0, 1)) {

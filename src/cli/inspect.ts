@@ -1,5 +1,6 @@
 import { parseSetCookie } from "cookie";
 import { deriveKeyring } from "../lib/cookie/keyring.js";
+import { cryptoFor } from "../lib/crypto/backend.js";
 import { open } from "../lib/cookie/seal.js";
 import { CliError } from "./fail.js";
 
@@ -30,7 +31,7 @@ export async function inspect(input: string | undefined, secrets: string[]): Pro
   for (const [index, secret] of secrets.entries()) {
     let opened;
     try {
-      opened = await open(value, name, await deriveKeyring([secret], name), format === "E1");
+      opened = await open(value, name, await deriveKeyring([secret], name, cryptoFor()), format === "E1");
     } catch {
       opened = null;
     }

@@ -6,7 +6,7 @@
  * child process (endpoint-process.ts) that the driver talks to over IPC.
  */
 import { createSessionStorage, type IdSessionStorage } from "../../src/lib/engine/id-storage.js";
-import type { Session } from "../../src/lib/session/session.js";
+import { stateOf, type Session } from "../../src/lib/session/session.js";
 import type { SessionStore } from "../../src/lib/stores/store.js";
 import type { SessionIdStorageStrategy } from "../../src/lib/stores/strategy.js";
 import { SECRET_A } from "../helpers.js";
@@ -98,7 +98,7 @@ export class LocalEndpoint implements Endpoint {
     const s = this.#slots.get(slot)!;
     this.#slots.delete(slot);
     const dirty = s.dirty;
-    const regenerated = s._regenerated;
+    const regenerated = stateOf(s).phase === "regenerated";
     const setCookie = await this.#storage.save(s);
     return { setCookie, id: s.id, dirty, regenerated };
   }

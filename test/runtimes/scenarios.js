@@ -2,7 +2,8 @@
 // the built package by its own name. Plain ESM, web standards only, so that every
 // runtime runs this very file (workerd through a bundle of it).
 import { createCookieSessionStorage, createMemorySessionStorage, createSessionStorage } from "tessera-session";
-import { currentSession, getSession, session as honoSession, withSession } from "tessera-session/fetch";
+import { currentSession, getSession, withSession } from "tessera-session/fetch";
+import { session as honoSession } from "tessera-session/hono";
 import * as rr from "tessera-session/react-router";
 import { Hono } from "hono";
 

@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie, type ParseOptions, type SerializeOptions as CookieSerializeOptions } from "cookie";
-import { cryptoBackend, type Key } from "../../lib/crypto/backend.js";
+import { cryptoFor } from "../../lib/crypto/backend.js";
+import type { Key } from "../../lib/crypto/types.js";
 import { warnIfFixedExpiry } from "./warnings.js";
 
 /**
@@ -29,7 +30,7 @@ export interface Cookie {
 const keys = new Map<string, Promise<Key>>();
 const keyOf = (secret: string) => {
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = Promise.resolve(cryptoBackend().hmacKey(new TextEncoder().encode(secret)))));
+  if (!key) keys.set(secret, (key = Promise.resolve(cryptoFor().hmacKey(new TextEncoder().encode(secret)))));
   return key;
 };
 
@@ -40,7 +41,7 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 async function sign(value: string, secret: string): Promise<string> {
-  const mac = await cryptoBackend().hmac(await keyOf(secret), value);
+  const mac = await cryptoFor().hmac(await keyOf(secret), value);
   return `${value}.${toBase64(mac).replace(/=+$/, "")}`;
 }
 
@@ -54,8 +55,9 @@ async function unsign(cookie: string, secret: string): Promise<string | false> {
   } catch {
     return false;
   }
-  const expected = await cryptoBackend().hmac(await keyOf(secret), value);
-  return cryptoBackend().equal(expected, given) ? value : false;
+  const backend = cryptoFor();
+  const expected = await backend.hmac(await keyOf(secret), value);
+  return backend.equal(expected, given) ? value : false;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

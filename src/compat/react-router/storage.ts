@@ -1,4 +1,4 @@
-import { cryptoBackend } from "../../lib/crypto/backend.js";
+import { cryptoFor } from "../../lib/crypto/backend.js";
 import { createCookie, isCookie, type Cookie, type CookieOptions, type CookieParseOptions, type CookieSerializeOptionsRR } from "./cookie.js";
 import { createSession, type FlashSessionData, type Session, type SessionData } from "./session.js";
 import { warnIfUnsigned } from "./warnings.js";
@@ -96,7 +96,7 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
 
 /** 16 bytes from the CSPRNG as 32 hex digits (react-router's memory ids come from a non-cryptographic generator). */
 export function newHexId(): string {
-  return Array.from(cryptoBackend().random(16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return Array.from(cryptoFor().random(16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** In-memory sessions with 128-bit CSPRNG ids; expired ones are dropped when read. */

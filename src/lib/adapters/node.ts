@@ -3,11 +3,12 @@ import { TLSSocket } from "node:tls";
 import { SessionStoreError } from "../errors.js";
 import type { Session, SessionData } from "../session/session.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
-import { readAtOnce, saveAtOnce, type SessionStorage } from "../engine/storage.js";
+import { immediateOf } from "../engine/immediate.js";
+import type { SessionStorage } from "../engine/storage.js";
+import { commitHeaders, storeUnavailable, type ResponseHeader } from "./commit-policy.js";
 import { holdResponse } from "./node-hold.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
-import { varies } from "./vary.js";
-import { mayCarrySecureCookie, warnInsecure } from "./secure-origin.js";
+import type { RequestOrigin } from "./secure-origin.js";
 
 export type SessionRequest<Data = SessionData, FlashData = Data> = IncomingMessage & { session: Session<Data, FlashData> };
 
@@ -31,11 +32,16 @@ function addToWriteHeadHeaders(args: unknown[], name: string, value: string): bo
   return true;
 }
 
-function writeHeadHas(args: unknown[], name: string): boolean {
-  const headers = args.find((a) => typeof a === "object" && a !== null);
-  if (!headers) return false;
-  if (Array.isArray(headers)) return headers.some((h, i) => i % 2 === 0 && String(h).toLowerCase() === name);
-  return Object.keys(headers).some((k) => k.toLowerCase() === name);
+/** The value of header `name` among a deferred `writeHead(status, headers)`'s own, if it names it. */
+function writeHeadValue(args: unknown[], name: string): string | undefined {
+  const headers = args.find((a) => typeof a === "object" && a !== null) as OutgoingHttpHeaders | unknown[] | undefined;
+  if (!headers) return undefined;
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+    return undefined;
+  }
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined || headers[key] === undefined ? undefined : String(headers[key]);
 }
 
 /**
@@ -66,7 +72,8 @@ export function session<Data = SessionData, FlashData = Data>(storage: SessionSt
     };
     let current: MaybePromise<Session<Data, FlashData>>;
     try {
-      current = readAtOnce(storage, storage.transport.kind === "cookie" ? (req.headers.cookie ?? null) : headersOf(req));
+      const token = req.headers[storage.transport.requestHeader];
+      current = immediateOf(storage).read(typeof token === "string" ? token : null);
     } catch (error) {
       return unreadable(error);
     }
@@ -90,28 +97,19 @@ function handle<Data, FlashData>(
   holdResponse(
     res,
     (held) => {
-      if (handlerFailed || held.status >= 500) return held.send();
-      const { transport } = storage;
-      if (transport.kind === "cookie" && storage.cookie.attributes.secure) {
-        const forwarded = req.headers["x-forwarded-proto"];
-        const origin = { https: req.socket instanceof TLSSocket, forwardedProto: Array.isArray(forwarded) ? forwarded[0] : forwarded, host: req.headers.host };
-        if (!mayCarrySecureCookie(origin, options)) {
-          if (current.dirty) warnInsecure();
-          return held.send();
-        }
-      }
-      const saved = (value: string | null) => {
+      if (handlerFailed) return held.send();
+      const saved = (headers: ResponseHeader[] | null) => {
         try {
-          if (value !== null) addSessionHeaders(res, storage, value, held.headArgs);
+          if (headers !== null) addSessionHeaders(res, headers, held.headArgs);
         } catch (error) {
           return held.fail(error);
         }
         held.send();
       };
       const unsaved = (error: unknown) => (error instanceof SessionStoreError ? held.replace(unavailable) : held.fail(error));
-      let value: MaybePromise<string | null>;
+      let value: MaybePromise<ResponseHeader[] | null>;
       try {
-        value = saveAtOnce(storage, current);
+        value = commitHeaders(storage, current, nodeResponse(res, held.status, held.headArgs), () => originOf(req), options);
       } catch (error) {
         return unsaved(error);
       }
@@ -134,34 +132,38 @@ function handle<Data, FlashData>(
   }
 }
 
-/** Adds the session's header to the response, with `Cache-Control: no-store` and `Vary`. */
-function addSessionHeaders(res: ServerResponse, storage: SessionStorage<any, any>, value: string, headArgs: unknown[] | undefined): void {
-  const { transport } = storage;
-  if (transport.kind === "cookie") {
-    if (!headArgs || !addToWriteHeadHeaders(headArgs, "Set-Cookie", value)) res.appendHeader("Set-Cookie", value);
-  } else {
-    res.setHeader(transport.responseHeader, value);
-  }
-  if (!res.hasHeader("cache-control") && !(headArgs && writeHeadHas(headArgs, "cache-control"))) res.setHeader("Cache-Control", "no-store");
-  const varyOn = transport.kind === "cookie" ? "Cookie" : transport.responseHeader;
-  if (!varies(String(res.getHeader("vary") ?? ""), varyOn)) res.appendHeader("Vary", varyOn);
+/** How a request reached the server: over TLS, or as `X-Forwarded-Proto` says. */
+function originOf(req: IncomingMessage): RequestOrigin {
+  const forwarded = req.headers["x-forwarded-proto"];
+  return { https: req.socket instanceof TLSSocket, forwardedProto: Array.isArray(forwarded) ? forwarded[0] : forwarded, host: req.headers.host };
 }
 
-/** The request's headers as Fetch `Headers` (header mode reads its token from them). */
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+/** The response so far, as the commit policy reads it: a header set on it, or passed to a held `writeHead`. */
+function nodeResponse(res: ServerResponse, status: number, headArgs: unknown[] | undefined) {
+  return {
+    status,
+    header(name: string): string | undefined {
+      const given = headArgs && writeHeadValue(headArgs, name);
+      if (given !== undefined) return given;
+      const value = res.getHeader(name);
+      return value === undefined ? undefined : String(value);
+    },
+  };
+}
+
+/** Puts the session's headers on the response (a `Set-Cookie` into a held `writeHead`'s own headers, when it has them). */
+function addSessionHeaders(res: ServerResponse, headers: ResponseHeader[], headArgs: unknown[] | undefined): void {
+  for (const { name, value, append } of headers) {
+    if (!append) res.setHeader(name, value);
+    else if (!(name === "Set-Cookie" && headArgs && addToWriteHeadHeaders(headArgs, name, value))) res.appendHeader(name, value);
   }
-  return headers;
 }
 
 /** The store failed while saving: the handler's response is dropped for a 503, never sent without its session. */
 function unavailable(res: ServerResponse): void {
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "5", "Cache-Control": "no-store" });
-  res.end("Service Unavailable: the session store cannot be reached\n");
+  res.writeHead(storeUnavailable.status, storeUnavailable.headers);
+  res.end(storeUnavailable.body);
 }
 
 /** Whether the response can still be answered: frameworks ask the same to choose between an error page and closing. */

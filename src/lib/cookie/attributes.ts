@@ -27,10 +27,10 @@ export interface CookieAttributes {
 }
 
 /** Browsers keep at most this many seconds (RFC 6265bis "Cookie Lifetime Limits"). */
-export const MAX_AGE_LIMIT = 400 * 24 * 60 * 60;
+const MAX_AGE_LIMIT = 400 * 24 * 60 * 60;
 
 /** Browsers drop a cookie whose name and value exceed this (RFC 6265bis storage step 4). */
-export const MAX_COOKIE_BYTES = 4096;
+const MAX_COOKIE_BYTES = 4096;
 
 export interface ResolvedAttributes {
   readonly maxAge: number | undefined;

@@ -1,33 +1,33 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BACKENDS, SECRET_A, SECRET_B, cookiePair, withBackend } from "../../../test/helpers.js";
+import { BACKENDS, SECRET_A, SECRET_B, cookiePair } from "../../../test/helpers.js";
 import { CookieTooLargeError, SessionConfigError } from "../errors.js";
-import { createCookie } from "./cookie.js";
+import { createCookie, type CookieOptions } from "./cookie.js";
 
 /** The raw value of a Set-Cookie. */
 const valueOf = (setCookie: string) => cookiePair(setCookie).slice(cookiePair(setCookie).indexOf("=") + 1);
 
 for (const kind of BACKENDS) {
   describe(`cookie values on the ${kind} crypto backend`, () => {
-    const run = (fn: () => Promise<void>) => () => withBackend(kind, fn);
+    const make = (name: string, options: CookieOptions) => createCookie(name, { ...options, crypto: kind });
 
-    test("a signed cookie round-trips JSON, non-ASCII included", run(async () => {
-      const c = createCookie("prefs", { secrets: [SECRET_A] });
+    test("a signed cookie round-trips JSON, non-ASCII included", async () => {
+      const c = make("prefs", { secrets: [SECRET_A] });
       const header = await c.serialize({ theme: "dark", name: "Zoë 🌙" });
       assert.match(valueOf(header), /^S1\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
       assert.deepEqual(await c.parse(cookiePair(header)), { theme: "dark", name: "Zoë 🌙" });
-    }));
+    });
 
-    test("an encrypted cookie round-trips and does not show its plaintext", run(async () => {
-      const c = createCookie("prefs", { secrets: [SECRET_A], encrypt: true });
+    test("an encrypted cookie round-trips and does not show its plaintext", async () => {
+      const c = make("prefs", { secrets: [SECRET_A], encrypt: true });
       const header = await c.serialize({ secret: "plaintext-marker" });
       assert.match(valueOf(header), /^E1\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]+$/);
       assert.ok(!Buffer.from(valueOf(header).split(".")[2]!, "base64url").toString("latin1").includes("plaintext-marker"));
       assert.deepEqual(await c.parse(cookiePair(header)), { secret: "plaintext-marker" });
-    }));
+    });
 
-    test("G1: flipping any byte of nonce, ciphertext or tag is rejected", run(async () => {
-      const c = createCookie("s", { secrets: [SECRET_A], encrypt: true });
+    test("G1: flipping any byte of nonce, ciphertext or tag is rejected", async () => {
+      const c = make("s", { secrets: [SECRET_A], encrypt: true });
       const value = valueOf(await c.serialize({ a: 1 }));
       const [v, kid, blob] = value.split(".") as [string, string, string];
       const bytes = Buffer.from(blob, "base64url");
@@ -36,66 +36,120 @@ for (const kind of BACKENDS) {
         flipped[i]! ^= 0x01;
         assert.equal(await c.parse(`s=${v}.${kid}.${flipped.toString("base64url")}`), null, `byte ${i}`);
       }
-    }));
+    });
 
-    test("G1: two saves of the same data use different nonces", run(async () => {
-      const c = createCookie("s", { secrets: [SECRET_A], encrypt: true });
+    test("G1: two saves of the same data use different nonces", async () => {
+      const c = make("s", { secrets: [SECRET_A], encrypt: true });
       const a = valueOf(await c.serialize({ a: 1 }));
       const b = valueOf(await c.serialize({ a: 1 }));
       assert.notEqual(a, b);
       assert.notEqual(Buffer.from(a.split(".")[2]!, "base64url").subarray(0, 12).toString("hex"),
         Buffer.from(b.split(".")[2]!, "base64url").subarray(0, 12).toString("hex"));
-    }));
+    });
 
-    test("G2: nothing before or after the signed portion is accepted", run(async () => {
-      const c = createCookie("s", { secrets: [SECRET_A] });
+    test("G2: nothing before or after the signed portion is accepted", async () => {
+      const c = make("s", { secrets: [SECRET_A] });
       const s = valueOf(await c.serialize("v"));
       assert.equal(await c.parse(`s=${s}`), "v");
       for (const forged of [s + "x", s + ".x", "x" + s, "x." + s, s + "=", s.slice(0, -1), s.slice(1)]) {
         assert.equal(await c.parse(`s=${forged}`), null, forged);
       }
-    }));
+    });
 
-    test("G2: every single-character change of a signed value is rejected", run(async () => {
-      const c = createCookie("s", { secrets: [SECRET_A] });
+    test("G2: every single-character change of a signed value is rejected", async () => {
+      const c = make("s", { secrets: [SECRET_A] });
       const s = valueOf(await c.serialize({ admin: false }));
       for (let i = 0; i < s.length; i++) {
         const ch = s[i] === "A" ? "B" : "A";
         const forged = s.slice(0, i) + ch + s.slice(i + 1);
         if (forged !== s) assert.equal(await c.parse(`s=${forged}`), null, `position ${i}`);
       }
-    }));
+    });
 
-    test("G5: a value issued for one cookie name is rejected under another", run(async () => {
+    test("G5: a value issued for one cookie name is rejected under another", async () => {
       for (const encrypt of [false, true]) {
-        const flash = createCookie("flash", { secrets: [SECRET_A], encrypt });
-        const session = createCookie("session", { secrets: [SECRET_A], encrypt });
+        const flash = make("flash", { secrets: [SECRET_A], encrypt });
+        const session = make("session", { secrets: [SECRET_A], encrypt });
         const value = valueOf(await flash.serialize({ userId: 1 }));
         assert.equal(await session.parse(`session=${value}`), null);
         assert.deepEqual(await flash.parse(`flash=${value}`), { userId: 1 });
       }
-    }));
+    });
 
-    test("G4: an older secret still verifies; a removed one does not", run(async () => {
-      const old = createCookie("s", { secrets: [SECRET_B] });
-      const rotated = createCookie("s", { secrets: [SECRET_A, SECRET_B] });
-      const dropped = createCookie("s", { secrets: [SECRET_A] });
+    test("G4: an older secret still verifies; a removed one does not", async () => {
+      const old = make("s", { secrets: [SECRET_B] });
+      const rotated = make("s", { secrets: [SECRET_A, SECRET_B] });
+      const dropped = make("s", { secrets: [SECRET_A] });
       const header = cookiePair(await old.serialize("hello"));
       assert.equal(await rotated.parse(header), "hello");
       assert.equal(await dropped.parse(header), null);
       // The first secret signs.
       const fresh = valueOf(await rotated.serialize("x"));
       assert.equal(fresh.split(".")[1], valueOf(await dropped.serialize("x")).split(".")[1]);
-    }));
+    });
 
-    test("G6: the payload is inert JSON: code-bearing strings stay strings", run(async () => {
-      const c = createCookie("s", { secrets: [SECRET_A] });
+    test("a plain cookie round-trips; bytes that are not UTF-8 JSON are no value", async () => {
+      const c = make("p", {});
+      const header = await c.serialize({ a: "é" });
+      assert.equal(valueOf(header), Buffer.from('{"a":"é"}').toString("base64url"));
+      assert.deepEqual(await c.parse(cookiePair(header)), { a: "é" });
+      assert.equal(await c.parse(`p=${Buffer.from([0xff, 0xfe]).toString("base64url")}`), null);
+    });
+
+    test("G6: the payload is inert JSON: code-bearing strings stay strings", async () => {
+      const c = make("s", { secrets: [SECRET_A] });
       const evil = { rce: "_$$ND_FUNC$$_function(){ globalThis.pwned = 1 }()" };
       assert.deepEqual(await c.parse(cookiePair(await c.serialize(evil))), evil);
       assert.equal((globalThis as { pwned?: number }).pwned, undefined);
-    }));
+    });
   });
 }
+
+describe("the crypto option", () => {
+  /** Runs `fn` counting calls to Web Crypto's sign and encrypt. */
+  async function countWebCrypto(fn: () => Promise<void>): Promise<number> {
+    const subtle = globalThis.crypto.subtle;
+    const { sign, encrypt } = subtle;
+    let calls = 0;
+    subtle.sign = (...args) => (calls++, sign.apply(subtle, args));
+    subtle.encrypt = (...args) => (calls++, encrypt.apply(subtle, args));
+    try {
+      await fn();
+    } finally {
+      delete (subtle as Partial<SubtleCrypto>).sign;
+      delete (subtle as Partial<SubtleCrypto>).encrypt;
+    }
+    return calls;
+  }
+
+  test('"web" seals with Web Crypto, "node" and the default on Node never touch it', async () => {
+    for (const [crypto, expected] of [["web", 2], ["node", 0], [undefined, 0]] as const) {
+      const calls = await countWebCrypto(async () => {
+        await createCookie("s", { secrets: [SECRET_A], crypto }).serialize(1);
+        await createCookie("e", { secrets: [SECRET_A], crypto, encrypt: true }).serialize(1);
+      });
+      assert.equal(calls, expected, String(crypto));
+    }
+  });
+
+  test("both backends produce the same signed bytes and open each other's values", async () => {
+    const node = createCookie("s", { secrets: [SECRET_A], crypto: "node" });
+    const web = createCookie("s", { secrets: [SECRET_A], crypto: "web" });
+    assert.equal(await node.serialize({ a: "é" }), await web.serialize({ a: "é" }));
+    for (const encrypt of [false, true]) {
+      const [n, w] = (["node", "web"] as const).map((crypto) => createCookie("s", { secrets: [SECRET_A], crypto, encrypt }));
+      assert.deepEqual(await w!.parse(cookiePair(await n!.serialize({ from: "node" }))), { from: "node" }, `encrypt: ${encrypt}`);
+      assert.deepEqual(await n!.parse(cookiePair(await w!.serialize({ from: "web" }))), { from: "web" }, `encrypt: ${encrypt}`);
+    }
+  });
+
+  test("an unknown value is a configuration error", () => {
+    assert.throws(() => createCookie("c", { crypto: "wasm" as "web" }), {
+      name: "SessionConfigError",
+      message: 'option crypto is invalid: wasm; use "node" or "web", or leave it unset',
+    });
+  });
+});
 
 describe("parsing the Cookie header", () => {
   test("F10: the cookie is found in any of several header fields, in any order", async () => {

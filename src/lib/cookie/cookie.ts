@@ -1,5 +1,6 @@
 import { SessionConfigError } from "../errors.js";
-import { cryptoBackend } from "../crypto/backend.js";
+import { cryptoFor } from "../crypto/backend.js";
+import type { CryptoBackend, CryptoKind } from "../crypto/types.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import {
   checkMaxAge,
@@ -24,6 +25,13 @@ export interface CookieOptions extends CookieAttributes {
   secrets?: string[];
   /** Encrypt with AES-256-GCM instead of only signing. Needs `secrets`. */
   encrypt?: boolean;
+  /**
+   * Which implementation computes HMAC, AES-256-GCM and SHA-256: `"node"`
+   * (`node:crypto`) or `"web"` (Web Crypto). Both produce identical bytes, so
+   * the choice never changes a cookie. Default: `node:crypto` on runtimes that
+   * have it, Web Crypto elsewhere. For tests that cover both.
+   */
+  crypto?: CryptoKind;
 }
 
 /** Overrides for one `serialize` call. */
@@ -66,12 +74,14 @@ export function createCookie(name: string, options: CookieOptions = {}): Cookie 
  * seen at the first request, a KMS): asked for once, when the first value is
  * sealed or opened, then kept.
  */
-export type LateSecrets = () => Promise<readonly string[]>;
+type LateSecrets = () => Promise<readonly string[]>;
 
 /** @internal The cookie implementation, shared with the session storages. */
 export class SealedCookie implements Cookie {
   readonly attributes: ResolvedAttributes;
   readonly isEncrypted: boolean;
+  /** `options.crypto`, resolved once: seals and opens this cookie's values (and a storage's ids and hashes). */
+  readonly crypto: CryptoBackend;
   private readonly rendered: RenderedAttributes;
   private keyring: Keyring | undefined;
   private keyringPromise: Promise<Keyring> | undefined;
@@ -85,6 +95,7 @@ export class SealedCookie implements Cookie {
     if (typeof name !== "string" || name.length === 0) {
       throw new SessionConfigError(`cookie name is invalid: ${JSON.stringify(name)}; use a non-empty token such as "__Host-session"`);
     }
+    this.crypto = cryptoFor(options.crypto);
     this.attributes = resolveAttributes(name, options);
     this.rendered = renderAttributes(this.attributes);
     this.isEncrypted = options.encrypt ?? false;
@@ -99,7 +110,7 @@ export class SealedCookie implements Cookie {
 
   private getKeyring(): Promise<Keyring> {
     const secrets = this.secrets;
-    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, cryptoBackend());
+    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, this.crypto);
     // A failed late lookup (a KMS that is down) is not kept: the next request asks again.
     return (this.keyringPromise ??= (typeof secrets === "function" ? secrets().then(derive) : derive(secrets)).then(
       (k) => (this.keyring = k),
@@ -114,8 +125,8 @@ export class SealedCookie implements Cookie {
   openValue(raw: string | undefined): MaybePromise<Opened | null> {
     if (raw === undefined || raw === "") return null;
     if (!this.isSigned) {
-      const bytes = cryptoBackend().fromBase64Url(raw);
-      const json = bytes && cryptoBackend().decodeUtf8(bytes);
+      const bytes = this.crypto.fromBase64Url(raw);
+      const json = bytes && this.crypto.decodeUtf8(bytes);
       return json == null ? null : { json, stale: false };
     }
     const keyring = this.keyring;
@@ -125,7 +136,7 @@ export class SealedCookie implements Cookie {
 
   /** A raw cookie value carrying `json`. */
   sealValue(json: string): MaybePromise<string> {
-    if (!this.isSigned) return cryptoBackend().utf8ToBase64Url(json);
+    if (!this.isSigned) return this.crypto.utf8ToBase64Url(json);
     const keyring = this.keyring;
     if (keyring) return seal(json, this.name, keyring, this.isEncrypted);
     return this.getKeyring().then((k) => seal(json, this.name, k, this.isEncrypted));

@@ -1,14 +1,16 @@
 import { SessionConfigError } from "../errors.js";
-import { cryptoBackend, type CryptoBackend, type Key } from "../crypto/backend.js";
+import type { CryptoBackend, Key } from "../crypto/types.js";
 
 /** The keys one secret yields. `kid` names the secret inside every value it seals. */
-export interface KeyEntry {
+interface KeyEntry {
   readonly kid: string;
   readonly sign: Key;
   readonly encrypt: Key;
 }
 
 export interface Keyring {
+  /** The backend that made these keys: they work with it only. */
+  readonly crypto: CryptoBackend;
   /** Signs and encrypts. */
   readonly current: KeyEntry;
   /** Every secret, current included, by key id: one lookup, never N tries. */
@@ -50,8 +52,8 @@ function entryFor(backend: CryptoBackend, secret: string, name: string): Promise
 }
 
 /** The keyring of `secrets` (first = current) for cookie `name`, with its key ids checked for clashes. */
-export async function deriveKeyring(secrets: readonly string[], name: string, backend = cryptoBackend()): Promise<Keyring> {
-  const entries = await Promise.all(secrets.map((s) => entryFor(backend, s, name)));
+export async function deriveKeyring(secrets: readonly string[], name: string, crypto: CryptoBackend): Promise<Keyring> {
+  const entries = await Promise.all(secrets.map((s) => entryFor(crypto, s, name)));
   const byKid = new Map<string, KeyEntry>();
   for (const entry of entries) {
     const seen = byKid.get(entry.kid);
@@ -60,5 +62,5 @@ export async function deriveKeyring(secrets: readonly string[], name: string, ba
     }
     byKid.set(entry.kid, entry);
   }
-  return { current: entries[0]!, byKid };
+  return { crypto, current: entries[0]!, byKid };
 }

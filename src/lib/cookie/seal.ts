@@ -1,4 +1,3 @@
-import { cryptoBackend } from "../crypto/backend.js";
 import { then, type MaybePromise } from "../util/maybe-promise.js";
 import type { Keyring } from "./keyring.js";
 
@@ -42,7 +41,7 @@ function equalText(a: string, b: string): boolean {
 }
 
 export function seal(json: string, name: string, keyring: Keyring, encrypt: boolean): MaybePromise<string> {
-  const backend = cryptoBackend();
+  const backend = keyring.crypto;
   const { kid } = keyring.current;
   if (encrypt) {
     const head = `${ENCRYPTED}.${kid}`;
@@ -59,7 +58,7 @@ export function seal(json: string, name: string, keyring: Keyring, encrypt: bool
  */
 export function open(value: string, name: string, keyring: Keyring, encrypt: boolean): MaybePromise<Opened | null> {
   if (value.length > MAX_VALUE_LENGTH || value.length < 4 || value.charCodeAt(2) !== 46 /* . */) return null;
-  const backend = cryptoBackend();
+  const backend = keyring.crypto;
   const format = value.slice(0, 2);
   const kidEnd = value.indexOf(".", 3);
   if (kidEnd < 0) return null;

@@ -1,5 +1,5 @@
 import { SessionConfigError } from "../errors.js";
-import { cryptoBackend } from "../crypto/backend.js";
+import type { CryptoBackend } from "../crypto/types.js";
 
 /**
  * Secrets that appear in tutorials, READMEs and `.env.example` files. A secret
@@ -49,7 +49,7 @@ function placeholderIn(secret: string): string | undefined {
 const GENERATE = "`npx tessera secret`";
 
 /** The minimum length in bytes (express-session, @fastify/secure-session, iron-session). */
-export const MIN_SECRET_BYTES = 32;
+const MIN_SECRET_BYTES = 32;
 
 /**
  * Checks `secrets` as given by the user and returns them. Every failure is a
@@ -107,9 +107,14 @@ export function isProduction(): boolean {
  * in it) and a single warning. In production no secret is a configuration
  * error, because every restart would log everyone out and every server of a
  * fleet would reject the others' cookies. `null` and empty strings are still
- * refused by `validateSecrets`: they are set, and wrong.
+ * refused by `validateSecrets`: they are set, and wrong. `crypto` draws the
+ * development secret.
  */
-export function secretsOrEphemeral(secrets: unknown, warn: (message: string) => void = console.warn): string[] {
+export function secretsOrEphemeral(
+  secrets: unknown,
+  crypto: CryptoBackend,
+  warn: (message: string) => void = console.warn,
+): string[] {
   const given = Array.isArray(secrets) ? secrets.filter((s) => s !== undefined) : secrets;
   if (given !== undefined && !(Array.isArray(given) && given.length === 0)) {
     return validateSecrets(given, "cookie.secrets");
@@ -123,7 +128,7 @@ export function secretsOrEphemeral(secrets: unknown, warn: (message: string) => 
     );
   }
   if (ephemeral === undefined) {
-    ephemeral = cryptoBackend().toBase64Url(cryptoBackend().random(32));
+    ephemeral = crypto.toBase64Url(crypto.random(32));
     warn(
       `tessera: ${unset ? "cookie.secrets has only undefined entries (SESSION_SECRET unset?)" : "no cookie.secrets given"}, ` +
         "using a random secret for this process only; sessions will not survive a restart. " +

@@ -1,5 +1,5 @@
 import type * as NodeCrypto from "node:crypto";
-import type { CryptoBackend } from "./backend.js";
+import type { CryptoBackend } from "./types.js";
 import { isBase64UrlText } from "./base64url.js";
 import { RandomPool } from "./random-pool.js";
 

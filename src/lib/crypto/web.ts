@@ -1,4 +1,4 @@
-import type { CryptoBackend } from "./backend.js";
+import type { CryptoBackend } from "./types.js";
 import { fromBase64Url, toBase64Url } from "./base64url.js";
 import { RandomPool } from "./random-pool.js";
 

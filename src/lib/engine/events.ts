@@ -1,9 +1,9 @@
-import { cryptoBackend } from "../crypto/backend.js";
+import type { CryptoBackend } from "../crypto/types.js";
 
 /**
  * A session security event (OWASP "Logging Sessions Life Cycle"). It never
  * carries a token: only a fingerprint, enough to correlate log lines and
- * useless for taking over a session (SECURITY B8, K4).
+ * useless for taking over a session (docs/security.md, B8 and K4).
  */
 export interface SessionEvent {
   type: "created" | "regenerated" | "destroyed" | "rejected";
@@ -17,16 +17,16 @@ export interface SessionEvent {
 
 export type SessionEventListener = (event: SessionEvent) => void;
 
-/** Calls `listener` (when there is one) with an event about `token`. */
+/** Tells `listener` of an event about `subject` (a token or an id), fingerprinted with `crypto`. */
 export async function emit(
-  listener: SessionEventListener | undefined,
+  listener: SessionEventListener,
+  crypto: CryptoBackend,
   cookie: string,
-  token: string,
+  subject: string,
   type: SessionEvent["type"],
   reason?: SessionEvent["reason"],
 ): Promise<void> {
-  if (!listener) return;
-  let hash = cryptoBackend().sha256(`fingerprint:${token}`);
+  let hash = crypto.sha256(`fingerprint:${subject}`);
   if (hash instanceof Promise) hash = await hash;
   const event: SessionEvent = { type, cookie, fingerprint: hash.slice(0, 12) };
   if (reason) event.reason = reason;

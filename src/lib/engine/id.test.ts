@@ -2,44 +2,55 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { withBackend } from "../../../test/helpers.js";
-import { newId } from "./id-storage.js";
+import { BACKENDS, SECRET_A } from "../../../test/helpers.js";
+import type { CryptoKind } from "../crypto/types.js";
+import { MemoryStore } from "../stores/memory.js";
+import { createSessionStorage } from "./id-storage.js";
+
+/** Makes the ids of new sessions, through a storage whose cookie option `crypto` is `kind`. */
+function idMaker(kind: CryptoKind): () => Promise<string> {
+  const storage = createSessionStorage({ store: new MemoryStore(), cookie: { secrets: [SECRET_A], crypto: kind } });
+  return async () => (await storage.read(null)).id;
+}
 
 describe("session ids", () => {
-  test("A2, A3: 100,000 ids are 24 bytes each, all different, with no fixed prefix or suffix", () => {
-    const ids = new Set<string>();
-    const firsts = new Set<string>();
-    const lasts = new Set<string>();
-    for (let i = 0; i < 100_000; i++) {
-      const id = newId();
-      assert.match(id, /^[A-Za-z0-9_-]{32}$/);
-      assert.equal(Buffer.from(id, "base64url").length, 24);
-      ids.add(id);
-      firsts.add(id.slice(0, 2));
-      lasts.add(id.slice(-2));
-    }
-    assert.equal(ids.size, 100_000);
-    assert.ok(firsts.size > 3000 && lasts.size > 3000, "prefixes and suffixes vary");
-  });
-
-  test("A1: ids come from crypto.getRandomValues on the Web Crypto path", async () => {
-    await withBackend("web", async () => {
-      const original = crypto.getRandomValues.bind(crypto);
-      let calls = 0;
-      crypto.getRandomValues = ((b: Uint8Array) => {
-        calls++;
-        return original(b);
-      }) as typeof crypto.getRandomValues;
-      try {
-        for (let i = 0; i < 300; i++) newId(); // 7,200 bytes: at least one refill of the 4 KiB pool
-      } finally {
-        crypto.getRandomValues = original;
+  for (const kind of BACKENDS) {
+    test(`A2, A3: 100,000 ids (${kind}) are 24 bytes each, all different, with no fixed prefix or suffix`, async () => {
+      const newId = idMaker(kind);
+      const ids = new Set<string>();
+      const firsts = new Set<string>();
+      const lasts = new Set<string>();
+      for (let i = 0; i < 100_000; i++) {
+        const id = await newId();
+        assert.match(id, /^[A-Za-z0-9_-]{32}$/);
+        assert.equal(Buffer.from(id, "base64url").length, 24);
+        ids.add(id);
+        firsts.add(id.slice(0, 2));
+        lasts.add(id.slice(-2));
       }
-      assert.ok(calls >= 1);
+      assert.equal(ids.size, 100_000);
+      assert.ok(firsts.size > 3000 && lasts.size > 3000, "prefixes and suffixes vary");
     });
+  }
+
+  test('A1: ids come from crypto.getRandomValues with crypto: "web"', async () => {
+    const newId = idMaker("web");
+    const original = crypto.getRandomValues.bind(crypto);
+    let calls = 0;
+    crypto.getRandomValues = ((b: Uint8Array) => {
+      calls++;
+      return original(b);
+    }) as typeof crypto.getRandomValues;
+    try {
+      for (let i = 0; i < 300; i++) await newId(); // 7,200 bytes: at least one refill of the 4 KiB pool
+    } finally {
+      crypto.getRandomValues = original;
+    }
+    assert.ok(calls >= 1);
   });
 
-  test("A1: ids come from randomFillSync on the node:crypto path", async () => {
+  test('A1: ids come from randomFillSync with crypto: "node"', async () => {
+    const newId = idMaker("node");
     const nodeCrypto = process.getBuiltinModule("node:crypto") as typeof import("node:crypto");
     const original = nodeCrypto.randomFillSync;
     let calls = 0;
@@ -48,9 +59,7 @@ describe("session ids", () => {
       return original(b);
     };
     try {
-      await withBackend("node", async () => {
-        for (let i = 0; i < 300; i++) newId();
-      });
+      for (let i = 0; i < 300; i++) await newId();
     } finally {
       (nodeCrypto as { randomFillSync: unknown }).randomFillSync = original;
     }

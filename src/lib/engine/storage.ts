@@ -1,11 +1,8 @@
-import { SealedCookie, type Cookie, type CookieOptions } from "../cookie/cookie.js";
+// The public storage API: what every storage offers, and what integrations may rely on.
+import type { Cookie, CookieOptions } from "../cookie/cookie.js";
 import type { CookieInput } from "../cookie/header.js";
-import { secretsOrEphemeral } from "../cookie/secrets.js";
-import { SessionConfigError } from "../errors.js";
-import type { MaybePromise } from "../util/maybe-promise.js";
 import type { Session, SessionData } from "../session/session.js";
 import type { SessionEventListener } from "./events.js";
-import type { Transport, TransportOption } from "../token/carrier.js";
 import type { TimeoutOptions } from "./timeouts.js";
 
 /** The session cookie's options: those of `createCookie`, plus its name. */
@@ -26,6 +23,47 @@ export interface SessionCookieOptions extends Omit<CookieOptions, "secrets"> {
    * production: `secure: false` with the default name is an error.
    */
   name?: string;
+}
+
+/**
+ * Where the token travels: `"cookie"` (default), or `{ header: "x-session-token" }`
+ * / `{ header: "authorization" }` (Bearer) for non-browser clients. In header
+ * mode the token is read from that request header only (never the cookie, the
+ * URL or a form body) and returned in the same response header.
+ */
+export type TransportOption = "cookie" | { header: string };
+
+/** How a response carries `save`'s value. */
+export interface HeaderOperation {
+  /** `Set-Cookie`, or the configured token header. */
+  name: string;
+  value: string;
+  /** Append (one `Set-Cookie` among the app's own) rather than set. */
+  append: boolean;
+  /** The request header the response now depends on, for `Vary`. */
+  vary: string;
+}
+
+/** How a storage reads and hands out its token (the cookie, or a header). */
+export interface Transport {
+  readonly kind: "cookie" | "header";
+  /** The response header the storage's `save` value belongs in (`Set-Cookie`, or the configured header). */
+  readonly responseHeader: string;
+  /** The request header the token is read from, lower-case (`cookie`, or the configured header). */
+  readonly requestHeader: string;
+  /**
+   * The token travels in a `Secure` cookie: an integration holds it back in
+   * answer to a plain-http request the browser would keep it from.
+   */
+  readonly needsSecureOrigin: boolean;
+  /** The raw token of a request: a bare string is the value of `requestHeader`. */
+  token(input: CookieInput): string | undefined;
+  /** The response header value carrying `value` (`maxAge` in seconds, cookies only). */
+  issue(value: string, maxAge: number | undefined): string;
+  /** The response header value that ends the session on the client. */
+  clear(): string;
+  /** How a response carries `value` (what `save` returned). */
+  header(value: string): HeaderOperation;
 }
 
 /** Options every storage takes. */
@@ -61,7 +99,7 @@ export interface CommitOptions {
 export interface SessionStorage<Data = SessionData, FlashData = Data> {
   /** The session cookie (its name, attributes and sealing apply in header mode too). */
   readonly cookie: Cookie;
-  /** Where the token travels; integrations put `save`'s value in `transport.responseHeader`. */
+  /** Where the token travels; integrations put `save`'s value where `transport.header(value)` says. */
   readonly transport: Transport;
   /**
    * The session of `input`. A missing, tampered, expired or unknown session is
@@ -81,48 +119,4 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
   commitSession(session: Session<Data, FlashData>, options?: CommitOptions): Promise<string>;
   /** Ends the session and returns the `Set-Cookie` value that expires the cookie. */
   destroySession(session: Session<Data, FlashData>): Promise<string>;
-}
-
-/** The session cookie of a storage: secrets checked (or the development secret), name defaulted. */
-export function sessionCookie(options: SessionCookieOptions = {}, encryptByDefault: boolean, now: () => number): SealedCookie {
-  const { name, secrets: given, ...rest } = options;
-  const secrets = typeof given === "function" ? async () => secretsOrEphemeral(await given()) : secretsOrEphemeral(given);
-  // The default name depends on where the cookie is sent, never on `secure`: a cookie renamed
-  // between development and production would sign everyone out at the first deploy.
-  const hostOnly = rest.domain === undefined && (rest.path ?? "/") === "/";
-  if (name === undefined && hostOnly && rest.secure === false) {
-    throw new SessionConfigError(
-      'cookie.secure: false cannot go with the default name "__Host-session" (browsers refuse a __Host- cookie that is not Secure). ' +
-        "Browsers keep Secure cookies from http://localhost, and tessera sends them there outside production: drop secure: false, " +
-        'or name the cookie (cookie.name, e.g. "session") to serve plain http on another host.',
-    );
-  }
-  return new SealedCookie(name ?? (hostOnly ? "__Host-session" : "session"), { ...rest, encrypt: rest.encrypt ?? encryptByDefault }, secrets, now);
-}
-
-/**
- * @internal How the integrations read and save: like `read` and `save`, but
- * without a promise when the storage can answer at once (a memory store, a
- * cookie on Node), so that such a request makes none. They may throw.
- */
-export const readNow: unique symbol = Symbol("tessera.readNow");
-/** @internal See `readNow`. */
-export const saveNow: unique symbol = Symbol("tessera.saveNow");
-
-/** @internal A storage with the integrations' way in. Both storages of this package have it. */
-export interface AnswersAtOnce<Data, FlashData> {
-  [readNow](input: CookieInput): MaybePromise<Session<Data, FlashData>>;
-  [saveNow](session: Session<Data, FlashData>): MaybePromise<string | null>;
-}
-
-/** `storage.read(input)`, without a promise when the storage can answer at once. May throw. */
-export function readAtOnce<Data, FlashData>(storage: SessionStorage<Data, FlashData>, input: CookieInput): MaybePromise<Session<Data, FlashData>> {
-  const fast = (storage as Partial<AnswersAtOnce<Data, FlashData>>)[readNow];
-  return fast ? fast.call(storage, input) : storage.read(input);
-}
-
-/** `storage.save(session)`, without a promise when the storage can answer at once. May throw. */
-export function saveAtOnce<Data, FlashData>(storage: SessionStorage<Data, FlashData>, session: Session<Data, FlashData>): MaybePromise<string | null> {
-  const fast = (storage as Partial<AnswersAtOnce<Data, FlashData>>)[saveNow];
-  return fast ? fast.call(storage, session) : storage.save(session);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Session } from "./session.js";
+import { Session, stateOf } from "./session.js";
 
 const fresh = () => new Session({ id: "", isNew: true, createdAt: 0 });
 
@@ -17,7 +17,7 @@ describe("Session", () => {
     s.set("b", 2);
     s.unset("b");
     assert.equal(s.get("b"), undefined);
-    assert.deepEqual([...s._changes!], [["a", undefined], ["b", undefined]]);
+    assert.deepEqual([...stateOf(s).changes!], [["a", undefined], ["b", undefined]]);
   });
 
   test("a flash value set now is not readable in this request", () => {
@@ -55,7 +55,7 @@ describe("Session", () => {
     assert.equal(s.get("_csrf"), "t");
     s.regenerateId({ keep: ["cart"] });
     assert.equal(s.id, "new2");
-    assert.equal(s._previousId, "old", "the first id is the one to delete");
+    assert.equal(stateOf(s).storedId, "old", "the first id is the one to delete");
     assert.equal(s.get("_csrf"), undefined);
     assert.deepEqual(s.get("cart"), [1]);
   });

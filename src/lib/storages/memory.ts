@@ -1,12 +1,8 @@
-import { createSessionStorage, type IdSessionStorage } from "../engine/id-storage.js";
+import { storageOver, type IdSessionStorage, type IdStorageOptions } from "../engine/id-storage.js";
 import type { SessionData } from "../session/session.js";
-import type { StorageOptions } from "../engine/storage.js";
 import { MemoryStore, type MemoryStoreOptions } from "../stores/memory.js";
 
-export interface MemorySessionStorageOptions extends StorageOptions, MemoryStoreOptions {
-  /** The session key that holds the user id, for `listSessions` / `destroyAllSessions`. */
-  userKey?: string;
-}
+export interface MemorySessionStorageOptions extends IdStorageOptions, MemoryStoreOptions {}
 
 /**
  * Sessions in process memory: bounded by `maxSessions` (and anonymous ones by
@@ -21,6 +17,6 @@ export interface MemorySessionStorageOptions extends StorageOptions, MemoryStore
  */
 export function createMemorySessionStorage<Data = SessionData, FlashData = Data>(
   options: MemorySessionStorageOptions = {},
-): IdSessionStorage<Data, FlashData> {
-  return createSessionStorage<Data, FlashData>({ ...options, store: new MemoryStore(options) });
+): IdSessionStorage<Data, FlashData, MemoryStore> {
+  return storageOver<Data, FlashData, MemoryStore>(new MemoryStore(options), options);
 }

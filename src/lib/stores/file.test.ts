@@ -48,6 +48,15 @@ async function withStores<R>(name: string, n: number, fn: (stores: FileStore[], 
 }
 const withStore = <R>(name: string, fn: (store: FileStore, d: string) => Promise<R>) => withStores(name, 1, ([s], d) => fn(s!, d));
 
+/** A store on a fresh directory holding one session, and the path of that session's lock. */
+async function oneSession(name: string, lockTimeout: number): Promise<{ store: FileStore; key: string; lock: string }> {
+  const d = sub(name);
+  const store = new FileStore({ dir: d, lockTimeout });
+  const key = newKey();
+  await store.create(key, rec());
+  return { store, key, lock: join(d, hexOf(key).slice(0, 2), `${hexOf(key)}.lock`) };
+}
+
 /** Every path under `d`, relative, sorted ([] when `d` is missing). */
 async function tree(d: string): Promise<string[]> {
   try {
@@ -117,7 +126,7 @@ describe("file store", () => {
     assert.equal(await count(), 5);
     clock.advance(61);
     assert.equal((await storage.read(cookies[0]!)).isNew, true);
-    await new Promise((r) => setTimeout(r, 50));
+    await storage.store.settled();
     assert.equal(await count(), 4, "the expired file read was removed");
     assert.equal(await storage.purge(), 4);
     const left = (await tree(d)).filter((p) => !p.startsWith(".lock."));
@@ -361,11 +370,7 @@ describe("file store: locks", () => {
   });
 
   test("a fresh lock from another host is waited for whatever its pid says, and taken over once older than its lease", async () => {
-    const d = sub("foreign");
-    const store = new FileStore({ dir: d, lockTimeout: 300 });
-    const key = newKey();
-    await store.create(key, rec());
-    const lock = join(d, hexOf(key).slice(0, 2), `${hexOf(key)}.lock`);
+    const { store, key, lock } = await oneSession("foreign", 300);
     const holder = join(lock, `${"f".repeat(16)}.4194303.${"0".repeat(16)}`);
     await mkdir(holder, { recursive: true });
     await assert.rejects(store.update(key, patch({ set: { a: 1 } }), T), (e: unknown) => e instanceof SessionStoreError && /timed out/.test(e.message));
@@ -382,13 +387,17 @@ describe("file store: locks", () => {
     const path = join(d, "k.lock");
     const events: string[] = [];
     const options = { timeout: 5000, lease: 400, spares: d };
+    let entered!: () => void;
+    const firstIn = new Promise<void>((resolve) => (entered = resolve));
     const first = withFileLock(path, options, async (lease) => {
       events.push("first in");
-      await sleep(1500);
+      entered();
+      // Twice the lease: without renewals the second would take the lock over halfway through.
+      await sleep(800);
       lease.check();
       events.push("first out");
     });
-    await sleep(20);
+    await firstIn;
     const second = withFileLock(path, options, async () => {
       events.push("second in");
     });
@@ -494,11 +503,7 @@ describe("file store: files of the earlier format and files that are not session
   });
 
   test("a lock file of the earlier format is waited for while fresh and taken over once stale", async () => {
-    const d = sub("legacy-lock");
-    const store = new FileStore({ dir: d, lockTimeout: 200 });
-    const key = newKey();
-    await store.create(key, rec());
-    const lock = join(d, hexOf(key).slice(0, 2), `${hexOf(key)}.lock`);
+    const { store, key, lock } = await oneSession("legacy-lock", 200);
     await writeFile(lock, `${process.pid} ${Date.now()}`);
     await assert.rejects(store.update(key, patch({ set: { a: 1 } }), T), SessionStoreError);
     const past = new Date(Date.now() - 11_000);

@@ -199,7 +199,7 @@ export class MemoryStore implements SessionStore {
     entry.json = JSON.stringify(applyPatch(JSON.parse(entry.json), patch));
     entry.setTimes(patch.lastSeenAt, patch.expiresAt);
     entry.maxAge = patchedMaxAge(entry.maxAge, patch);
-    if (patch.userId !== undefined) this.own(key, entry, patchedUser(entry.userId, patch));
+    this.own(key, entry, patchedUser(entry.userId, patch));
     return true;
   }
 

@@ -247,8 +247,13 @@ describe("postgres store", { skip }, () => {
       // Another process's touch, its UPDATE not yet committed: purge has to wait for it, then see the new expiry.
       await other.query("BEGIN");
       await other.query(`UPDATE ${table} SET last_seen_at = $2, expires_at = $3 WHERE id = $1`, [k, NOW + 500, NOW + 3_600_000]);
-      const purged = store.purge(NOW + 1000);
-      await new Promise((r) => setTimeout(r, 200));
+      const touching = (await other.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
+      let finished = false;
+      const purged = store.purge(NOW + 1000).finally(() => (finished = true));
+      // Commits once the purge is blocked by the touch's row lock (or is done, had it not waited), as the server reports it.
+      const blocked = async () =>
+        (await pool.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", [touching])).rows[0].n > 0;
+      while (!finished && !(await blocked())) await new Promise((r) => setTimeout(r, 5));
       await other.query("COMMIT");
       await purged;
     } finally {

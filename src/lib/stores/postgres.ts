@@ -1,5 +1,5 @@
 import { SessionConfigError, SessionStoreError } from "../errors.js";
-import { bounded } from "./with-timeout.js";
+import { withTimeout } from "./with-timeout.js";
 import { STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
 /** What tessera needs of a `pg` Pool (or Client): parameterised queries. */
@@ -127,7 +127,7 @@ export class PostgresStore implements SessionStore {
   }
 
   private query(text: string, values: unknown[] | undefined): Promise<{ rows: any[]; rowCount: number | null }> {
-    return bounded("postgres", this.timeout, this.pool.query(text, values));
+    return withTimeout("postgres", this.timeout, this.pool.query(text, values));
   }
 
   private check(key: string): string {

@@ -95,6 +95,33 @@ function counted(real: RedisClientLike) {
   return { client, counter, reset: () => Object.assign(counter, { rounds: 0, commands: 0 }) };
 }
 
+/**
+ * The commands `keep` picks, seen through MONITOR on `server`. `drain()` takes
+ * them out once every command sent before it was seen: it waits for a marker
+ * sent after them, which MONITOR shows after them.
+ */
+async function monitored(server: Redis, keep: (args: string[], source: string) => boolean) {
+  const monitor = await server.monitor(); // its own connection
+  const commands: string[] = [];
+  const markers = new Map<string, () => void>();
+  monitor.on("monitor", (_t: string, args: string[], source: string) => {
+    const marker = args[0]?.toUpperCase() === "ECHO" ? markers.get(args[1]!) : undefined;
+    if (marker) marker();
+    else if (keep(args, source)) commands.push(args[0]!.toUpperCase());
+  });
+  return {
+    async drain(): Promise<string[]> {
+      const marker = `monitor-marker:${randomBytes(8).toString("hex")}`;
+      const seen = new Promise<void>((resolve) => markers.set(marker, resolve));
+      await server.echo(marker);
+      await seen;
+      markers.delete(marker);
+      return commands.splice(0);
+    },
+    stop: () => monitor.disconnect(),
+  };
+}
+
 const key = () => randomBytes(32).toString("base64url");
 const record = (now: number, extra: Partial<SessionRecord> = {}): SessionRecord => ({ data: { a: 1 }, createdAt: now, lastSeenAt: now, expiresAt: now + 60_000, ...extra });
 const patch = (now: number, extra: Partial<SessionPatch> = {}): SessionPatch => ({ clear: false, set: {}, unset: [], lastSeenAt: now, expiresAt: now + 60_000, ...extra });
@@ -112,18 +139,17 @@ describe("redis store", { skip }, () => {
     assert.ok((await inspector.pttl(raw)) > 50_000, "touch moved the TTL");
     assert.equal(await inspector.hget(raw, "d:a"), "1", "touch did not rewrite the data");
     const k2 = key();
-    await store.create(k2, { data: {}, createdAt: now, lastSeenAt: now, expiresAt: now + 300 });
-    await new Promise((r) => setTimeout(r, 600));
-    assert.equal(await inspector.exists(store.keysOf(k2).session), 0, "Redis removed the expired key");
+    await store.create(k2, { data: {}, createdAt: now, lastSeenAt: now, expiresAt: now + 100 });
+    const raw2 = store.keysOf(k2).session;
+    // Real time has to pass: the TTL Redis reports, and a little more.
+    const left = Math.max(0, await inspector.pttl(raw2));
+    await new Promise((r) => setTimeout(r, left + 20));
+    assert.equal(await inspector.exists(raw2), 0, "Redis removed the expired key");
   });
 
   test("a save is one round trip and a read is one (counted with MONITOR)", async () => {
-    const monitor = await inspector.monitor(); // its own connection
-    const commands: string[] = [];
-    monitor.on("monitor", (_t: string, args: string[], source: string) => {
-      // Commands a script runs show up too, from "lua": count only what the client sent.
-      if (source !== "lua" && args.some((a) => a.includes(prefix))) commands.push(args[0]!.toUpperCase());
-    });
+    // Commands a script runs show up too, from "lua": count only what the client sent.
+    const monitor = await monitored(inspector, (args, source) => source !== "lua" && args.some((a) => a.includes(prefix)));
     const client = createClient({ url: REDIS_URL });
     await client.connect();
     try {
@@ -131,20 +157,17 @@ describe("redis store", { skip }, () => {
       const s = await storage.read(null);
       s.set("a", 1);
       const cookie = cookiePair(await storage.save(s));
-      await new Promise((r) => setTimeout(r, 100));
-      const created = commands.splice(0);
+      const created = await monitor.drain();
       const read = await storage.read(cookie);
-      await new Promise((r) => setTimeout(r, 100));
-      const reads = commands.splice(0);
+      const reads = await monitor.drain();
       read.set("b", 2);
       await storage.save(read);
-      await new Promise((r) => setTimeout(r, 100));
-      const saves = commands.splice(0).filter((c) => c !== "EVAL");
+      const saves = (await monitor.drain()).filter((c) => c !== "EVAL");
       assert.deepEqual(reads, ["HGETALL"]);
       assert.equal(saves.length, 1, `save: ${saves}`);
       assert.ok(["EVALSHA", "EVAL"].includes(created.at(-1)!), `create: ${created}`);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
       await client.quit();
     }
   });
@@ -737,9 +760,7 @@ describe("redis store: durability (WAIT after each write)", { skip }, () => {
     test(`with durability, each write is followed by WAIT on its connection; once the replica is gone a write fails with SessionStoreError after the WAIT timeout, and reads still work (${kind})`, async (t) => {
       if (!primary) return t.skip("redis-server is not installed");
       const { client, close } = await connect(kind);
-      const monitor = await admin.monitor();
-      const seen: string[] = [];
-      monitor.on("monitor", (_t: string, args: string[], source: string) => void (source !== "lua" && seen.push(args[0]!.toUpperCase())));
+      const monitor = await monitored(admin, (_args, source) => source !== "lua");
       try {
         const store = new RedisStore({ client, prefix: "d:", timeout: 1000, durability: { replicas: 1, timeout: 300 } });
         const now = Date.now();
@@ -749,8 +770,7 @@ describe("redis store: durability (WAIT after each write)", { skip }, () => {
         assert.equal(await store.replace(a, b, record(now, { data: { n: 3 } }), now), true);
         assert.deepEqual((await store.get(b, now))?.data, { n: 3 });
         await store.delete(b);
-        await new Promise((r) => setTimeout(r, 100));
-        const writes = seen.filter((c) => c !== "HGETALL");
+        const writes = (await monitor.drain()).filter((c) => c !== "HGETALL");
         // Even a script's first EVALSHA, refused with NOSCRIPT before its EVAL, went out with its WAIT.
         for (let i = 0; i < writes.length; i += 2) assert.deepEqual([writes[i] !== "WAIT", writes[i + 1]], [true, "WAIT"], writes.join(" "));
         assert.ok(writes.length >= 10, writes.join(" "));
@@ -767,7 +787,7 @@ describe("redis store: durability (WAIT after each write)", { skip }, () => {
         assert.ok(Date.now() - started < 1000, "within the store's timeout");
         assert.deepEqual((await store.get(live, now))?.data, { a: 1 }, "a read needs no replica");
       } finally {
-        monitor.disconnect();
+        monitor.stop();
         await close();
         await replica.resume();
         await link();

@@ -1,9 +1,6 @@
 import type { MaybePromise } from "../util/maybe-promise.js";
 import { putOwn } from "../util/own.js";
 
-/** A result, or a promise of it: an in-process store answers without a promise. */
-export type Awaitable<T> = MaybePromise<T>;
-
 /**
  * The contract every server-side store implements. A store knows nothing of
  * cookies, ids or HTTP: it is handed keys (the SHA-256 of a session id, so a
@@ -17,22 +14,22 @@ export type Awaitable<T> = MaybePromise<T>;
  */
 export interface SessionStore {
   /** The live record under `key`, or null. */
-  get(key: string, now: number): Awaitable<SessionRecord | null>;
+  get(key: string, now: number): MaybePromise<SessionRecord | null>;
   /** Stores a new record. Keys are 256-bit hashes of fresh random ids: they never collide. */
-  create(key: string, record: SessionRecord): Awaitable<void>;
+  create(key: string, record: SessionRecord): MaybePromise<void>;
   /**
    * Applies one request's changes in a single atomic step: only the keys in
    * `patch` change, so two requests that set different keys both survive.
    * Returns false, and writes nothing, when no live record exists: a session
    * destroyed by another request is never brought back.
    */
-  update(key: string, patch: SessionPatch, now: number): Awaitable<boolean>;
+  update(key: string, patch: SessionPatch, now: number): MaybePromise<boolean>;
   /**
    * Refreshes expiry without rewriting data. False when no live record exists.
    * `userId` is the owner as the engine last read it, so a store whose user
    * index keeps each member's expiry can extend it in the same step.
    */
-  touch(key: string, lastSeenAt: number, expiresAt: number, now: number, userId?: string): Awaitable<boolean>;
+  touch(key: string, lastSeenAt: number, expiresAt: number, now: number, userId?: string): MaybePromise<boolean>;
   /**
    * `regenerateId()`: replaces the live record under `oldKey` by `record` under
    * `newKey`, as one atomic step as far as every other call can see. Returns
@@ -41,7 +38,7 @@ export interface SessionStore {
    * ended never comes back under a new id. When it fails (throws), the old
    * record is untouched: a login that cannot be stored loses nothing.
    */
-  replace(oldKey: string, newKey: string, record: SessionRecord, now: number): Awaitable<boolean>;
+  replace(oldKey: string, newKey: string, record: SessionRecord, now: number): MaybePromise<boolean>;
   /**
    * Removes `fields` from the record's data in one atomic step and returns the
    * values that were there (an empty object when none were), or null when no
@@ -50,9 +47,9 @@ export interface SessionStore {
    * without it a flash is removed by the save of the request that read it, and
    * concurrent requests may both see it.
    */
-  take?(key: string, fields: string[], now: number): Awaitable<Record<string, unknown> | null>;
+  take?(key: string, fields: string[], now: number): MaybePromise<Record<string, unknown> | null>;
   /** Deletes the record (and its place in the user index). Deleting nothing is not an error. */
-  delete(key: string): Awaitable<void>;
+  delete(key: string): MaybePromise<void>;
   /** The live sessions of `userId`; members that expired are dropped from the index. */
   listByUser?(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>>;
   /** Deletes every session of `userId` except `exceptKey`; returns how many were deleted. */
@@ -121,6 +118,18 @@ export function takeFields(data: Record<string, unknown>, fields: string[]): Rec
     delete data[field];
   }
   return taken;
+}
+
+/** The record after `patch` (for stores that read it, change it and write it back whole). */
+export function patchedRecord(current: SessionRecord, patch: SessionPatch): SessionRecord {
+  return {
+    data: applyPatch(current.data, patch),
+    createdAt: current.createdAt,
+    lastSeenAt: patch.lastSeenAt,
+    expiresAt: patch.expiresAt,
+    userId: patchedUser(current.userId, patch),
+    maxAge: patchedMaxAge(current.maxAge, patch),
+  };
 }
 
 /** The owner after `patch`. */

@@ -1,6 +1,5 @@
 import { KeyedQueue } from "./keyed-queue.js";
-import type { SessionPatch, SessionRecord, SessionStore } from "./store.js";
-import { applyPatch, patchedMaxAge, patchedUser, takeFields } from "./store.js";
+import { patchedRecord, takeFields, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
 /**
  * A Remix / react-router custom storage: `{ createData, readData, updateData,
@@ -104,14 +103,7 @@ function adapt(strategy: SessionIdStorageStrategy): SessionStore {
     queue.run(key, async () => {
       const current = await read(key, now);
       if (!current) return false;
-      await write(key, {
-        data: applyPatch(current.data, patch),
-        createdAt: current.createdAt,
-        lastSeenAt: patch.lastSeenAt,
-        expiresAt: patch.expiresAt,
-        userId: patchedUser(current.userId, patch),
-        maxAge: patchedMaxAge(current.maxAge, patch),
-      });
+      await write(key, patchedRecord(current, patch));
       return true;
     });
   return {

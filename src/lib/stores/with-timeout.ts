@@ -1,4 +1,4 @@
-import { SessionStoreError } from "../errors.js";
+import { asStoreError, SessionStoreError } from "../errors.js";
 
 /**
  * `work`, or a `SessionStoreError` after `ms`: a server that stopped answering
@@ -7,7 +7,7 @@ import { SessionStoreError } from "../errors.js";
  * carry the host, the port or the connection URL, and a store error's message
  * ends up in logs and error pages. The driver's error stays as `cause`.
  */
-export async function bounded<T>(server: string, ms: number, work: Promise<T>): Promise<T> {
+export async function withTimeout<T>(server: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
@@ -17,8 +17,7 @@ export async function bounded<T>(server: string, ms: number, work: Promise<T>): 
       }),
     ]);
   } catch (error) {
-    if (error instanceof SessionStoreError) throw error;
-    throw new SessionStoreError(`${server}: the command failed`, { cause: error });
+    throw asStoreError(error, `${server}: the command failed`);
   } finally {
     clearTimeout(timer);
   }

@@ -1,0 +1,62 @@
+import { immediateOf } from "../engine/immediate.js";
+import type { SessionStorage } from "../engine/storage.js";
+import type { Session } from "../session/session.js";
+import { then, type MaybePromise } from "../util/maybe-promise.js";
+import { mayCarrySecureCookie, warnInsecure, type RequestOrigin, type TransportOptions } from "./secure-origin.js";
+import { varies } from "./vary.js";
+
+/** A header for the response: appended to those it has, or set. */
+export interface ResponseHeader {
+  name: string;
+  value: string;
+  append: boolean;
+}
+
+/** What the commit needs to know of the response so far. */
+export interface ResponseSoFar {
+  status: number;
+  /** The value of a response header the app set, if any. */
+  header(name: string): string | null | undefined;
+}
+
+/**
+ * The one commit policy of every integration: what a response gets for its
+ * session, or null when it gets nothing.
+ * - A 5xx (or a handler that threw, which the integration never commits) saves
+ *   nothing: a failed request must not half-apply (docs/security.md, K3).
+ * - A `Secure` cookie is never sent in answer to a plain-http request that
+ *   cannot keep it, and nothing is saved either (F2).
+ * - The token's header comes with `Cache-Control: no-store` unless the app chose
+ *   its own, and `Vary` on the request header that carries the token (E4).
+ * A failing store throws (or rejects with) `SessionStoreError`: the integration answers 503.
+ */
+export function commitHeaders<Data, FlashData>(
+  storage: SessionStorage<Data, FlashData>,
+  session: Session<Data, FlashData>,
+  response: ResponseSoFar,
+  origin: () => RequestOrigin,
+  options: TransportOptions,
+): MaybePromise<ResponseHeader[] | null> {
+  if (response.status >= 500) return null;
+  const { transport } = storage;
+  if (transport.needsSecureOrigin && !mayCarrySecureCookie(origin(), options)) {
+    // A session the client can never send back is waste.
+    if (session.dirty) warnInsecure();
+    return null;
+  }
+  return then(immediateOf(storage).save(session), (value) => {
+    if (value === null) return null;
+    const op = transport.header(value);
+    const headers: ResponseHeader[] = [{ name: op.name, value: op.value, append: op.append }];
+    if (!response.header("cache-control")) headers.push({ name: "Cache-Control", value: "no-store", append: false });
+    if (!varies(response.header("vary"), op.vary)) headers.push({ name: "Vary", value: op.vary, append: true });
+    return headers;
+  });
+}
+
+/** The answer when the session store is down: never an anonymous session that would overwrite the user's cookie. */
+export const storeUnavailable = {
+  status: 503,
+  headers: { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "5", "Cache-Control": "no-store" },
+  body: "Service Unavailable: the session store cannot be reached\n",
+} as const;

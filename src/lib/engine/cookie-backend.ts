@@ -1,0 +1,111 @@
+import { Session, stateOf } from "../session/session.js";
+import { flashKeys } from "../session/flash-keys.js";
+import type { Backend, Refusal } from "./backend.js";
+import type { Carried } from "./engine.js";
+import { expiryOf, type Timeouts } from "./timeouts.js";
+
+/**
+ * The authenticated payload, `[data, createdAt, lastSeenAt - createdAt]` with
+ * the flash values fourth when there are some (null when there are none but a
+ * fifth entry follows), and the session's own cookie lifetime fifth when it
+ * has one. Times are whole seconds and live inside the payload, so timeouts
+ * hold even against a client that ignores Max-Age (NIST 800-63B §7.1). An
+ * array and a difference keep them short: this text travels in both
+ * directions on every request (about 30 bytes fewer than named fields).
+ */
+type Payload = [data: Record<string, unknown>, createdAt: number, seenAfter: number, flash?: Record<string, unknown> | null, maxAge?: number];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The payload in `json`, or null for anything that is not exactly our shape. */
+function parsePayload(json: string): Payload | null {
+  let p: unknown;
+  try {
+    p = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(p) || p.length < 3 || p.length > 5) return null;
+  const [data, createdAt, seenAfter, flash, maxAge] = p as unknown[];
+  if (!isRecord(data) || !Number.isInteger(createdAt) || !Number.isInteger(seenAfter) || (seenAfter as number) < 0) return null;
+  if (p.length >= 4 && !isRecord(flash) && !(p.length === 5 && flash === null)) return null;
+  if (p.length === 5 && !(Number.isInteger(maxAge) && (maxAge as number) >= 0)) return null;
+  return p as Payload;
+}
+
+/**
+ * The flash values the next cookie carries: those set now, and those that came
+ * in and were not read (a request that never looks at a flash leaves it for
+ * the one that does). Null when there are none.
+ */
+function flashToKeep(session: Session<any, any>): Record<string, unknown> | null {
+  const { flashIn, flashOut } = stateOf(session);
+  const unread = flashIn === null ? [] : flashKeys(stateOf(session), false);
+  if (unread.length === 0) return flashOut;
+  const keep: Record<string, unknown> = Object.create(null);
+  for (const k of unread) keep[k] = flashIn![k];
+  return flashOut ? Object.assign(keep, flashOut) : keep;
+}
+
+/** Sessions sealed whole in the cookie: no server state. */
+export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData> {
+  readonly tokenIsData = true;
+
+  constructor(
+    private readonly t: Timeouts,
+    /** Milliseconds past its expiry a cookie is still accepted (clock drift across a fleet). */
+    private readonly tolerance: number,
+  ) {}
+
+  fresh(now: number): Session<Data, FlashData> {
+    return new Session<Data, FlashData>({ id: "", isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now) });
+  }
+
+  recognise(json: string): string {
+    return json;
+  }
+
+  load(json: string, stale: boolean, raw: string, now: number): Session<Data, FlashData> | Refusal {
+    const payload = parsePayload(json);
+    if (!payload) return { reason: "tampered", subject: raw };
+    const [data, created, seenAfter, stored, maxAge] = payload;
+    const createdAt = created * 1000;
+    const lastSeenAt = (created + seenAfter) * 1000;
+    const expiresAt = expiryOf(this.t, createdAt, lastSeenAt);
+    if (now > expiresAt + this.tolerance) return { reason: "expired", subject: raw };
+    const flash = stored && Object.keys(stored).length > 0 ? stored : null;
+    const carried: Carried = { lastSeenAt, stale };
+    return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried });
+  }
+
+  /** Nothing to store: the new times go into the token this write is followed by. */
+  write(session: Session<Data, FlashData>, _write: unknown, now: number): true {
+    const state = stateOf(session);
+    const created = Math.floor(state.createdAt / 1000);
+    const seen = Math.max(created, Math.floor(now / 1000));
+    state.expiresAt = expiryOf(this.t, created * 1000, seen * 1000);
+    state.carried = { lastSeenAt: now, stale: false } satisfies Carried;
+    return true;
+  }
+
+  remove(): void {}
+
+  token(session: Session<Data, FlashData>, now: number): { json: string; memo: string } {
+    const state = stateOf(session);
+    const created = Math.floor(state.createdAt / 1000);
+    const seen = Math.max(created, Math.floor(now / 1000));
+    const payload: Payload = [state.data, created, seen - created];
+    const flash = flashToKeep(session);
+    if (flash || state.maxAge !== undefined) payload.push(flash);
+    if (state.maxAge !== undefined) payload.push(state.maxAge);
+    const json = JSON.stringify(payload);
+    return { json, memo: json };
+  }
+
+  /** A cookie session has no id: its creation time ties its events together. */
+  subject(session: Session<Data, FlashData>): string {
+    return String(stateOf(session).createdAt);
+  }
+}

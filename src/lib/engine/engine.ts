@@ -1,0 +1,208 @@
+import { checkMaxAge } from "../cookie/attributes.js";
+import type { SealedCookie } from "../cookie/cookie.js";
+import type { CookieInput } from "../cookie/header.js";
+import { Session, stateOf, type SessionState } from "../session/session.js";
+import { promised, then, type MaybePromise } from "../util/maybe-promise.js";
+import type { Backend, Refusal, RefusalReason } from "./backend.js";
+import { emit, type SessionEvent, type SessionEventListener } from "./events.js";
+import { immediate, type Immediate } from "./immediate.js";
+import type { CommitOptions, SessionStorage, Transport } from "./storage.js";
+import { secondsUntil, type Timeouts } from "./timeouts.js";
+import { VerifiedTokens } from "./verified-tokens.js";
+
+/** What a storage is made of. */
+export interface EngineParts<Data, FlashData> {
+  backend: Backend<Data, FlashData>;
+  cookie: SealedCookie;
+  carrier: Transport;
+  timeouts: Timeouts;
+  onEvent: SessionEventListener | undefined;
+}
+
+/**
+ * The session lifecycle, decided in one place for every storage: whether a
+ * read adopts or refuses a token, and whether a save creates, replaces,
+ * updates, touches, deletes or does nothing, and when the token is re-issued.
+ * The backend (cookie or store) carries each decision out.
+ */
+export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> {
+  readonly cookie: SealedCookie;
+  readonly transport: Transport;
+  readonly #backend: Backend<Data, FlashData>;
+  readonly #t: Timeouts;
+  readonly #onEvent: SessionEventListener | undefined;
+  /** Authentic tokens, each with what the backend made of it: a returning client skips the MAC check and the decoding. */
+  readonly #verified = new VerifiedTokens<string>();
+  /** @internal */
+  readonly [immediate]: Immediate<Data, FlashData>;
+
+  constructor(parts: EngineParts<Data, FlashData>) {
+    this.cookie = parts.cookie;
+    this.transport = parts.carrier;
+    this.#backend = parts.backend;
+    this.#t = parts.timeouts;
+    this.#onEvent = parts.onEvent;
+    this[immediate] = { read: (input) => this.#read(input), save: (session) => this.#persist(session, false) };
+  }
+
+  read(input: CookieInput): Promise<Session<Data, FlashData>> {
+    return promised(() => this.#read(input));
+  }
+
+  save(session: Session<Data, FlashData>): Promise<string | null> {
+    return promised(() => this.#persist(session, false));
+  }
+
+  getSession(cookieHeader?: string | null): Promise<Session<Data, FlashData>> {
+    return this.read(cookieHeader);
+  }
+
+  async commitSession(session: Session<Data, FlashData>, options: CommitOptions = {}): Promise<string> {
+    // A lifetime given here is the session's own from now on: every re-issue of its cookie keeps it.
+    if (options.maxAge !== undefined && !session.destroyed) session.setMaxAge(checkMaxAge(options.maxAge)!);
+    return (await this.#persist(session, true))!;
+  }
+
+  async destroySession(session: Session<Data, FlashData>): Promise<string> {
+    session.destroy();
+    return (await this.#persist(session, true))!;
+  }
+
+  #read(input: CookieInput): MaybePromise<Session<Data, FlashData>> {
+    const now = this.#t.now();
+    const raw = this.transport.token(input);
+    if (!raw) return this.#backend.fresh(now);
+    const known = this.#verified.get(raw);
+    if (known !== undefined) return this.#adopt(this.#backend.load(known, false, raw, now), now);
+    return then(this.cookie.openValue(raw), (opened) => {
+      // Only an authentic value of exactly the backend's shape goes further (docs/security.md, B4).
+      if (!opened) return this.#refuse({ reason: "tampered", subject: raw }, now);
+      return then(this.#backend.recognise(opened.json), (memo) => {
+        if (memo === null) return this.#refuse({ reason: "tampered", subject: raw }, now);
+        // A token under an older secret is about to be replaced: not worth remembering.
+        if (!opened.stale) this.#verified.add(raw, memo);
+        return this.#adopt(this.#backend.load(memo, opened.stale, raw, now), now);
+      });
+    });
+  }
+
+  #adopt(loaded: MaybePromise<Session<Data, FlashData> | Refusal>, now: number): MaybePromise<Session<Data, FlashData>> {
+    return then(loaded, (session) => (session instanceof Session ? session : this.#refuse(session, now)));
+  }
+
+  /** A presented session that is refused: a fresh one, after the event (when someone listens). */
+  #refuse(refusal: Refusal, now: number): MaybePromise<Session<Data, FlashData>> {
+    const fresh = this.#backend.fresh(now);
+    const told = this.#tell(refusal.subject, "rejected", refusal.reason);
+    return told ? told.then(() => fresh) : fresh;
+  }
+
+  #tell(subject: string, type: SessionEvent["type"], reason?: RefusalReason): Promise<void> | undefined {
+    return this.#onEvent && emit(this.#onEvent, this.cookie.crypto, this.cookie.name, subject, type, reason);
+  }
+
+  /**
+   * What a save does, decided here only. `always` (commitSession) must answer
+   * with a header: a token, or one that ends the session on the client.
+   */
+  #persist(session: Session<Data, FlashData>, always: boolean): MaybePromise<string | null> {
+    const state = stateOf(session);
+    const now = this.#t.now();
+    switch (state.phase) {
+      case "destroyed":
+        return this.#end(session, state);
+      case "regenerated":
+        if (state.storedId !== undefined) return this.#written(session, "replace", now, always, "regenerated");
+      // A session regenerated before it was ever stored is simply created under its new id.
+      // falls through
+      case "new":
+        // An untouched new session is never written (docs/security.md, B5).
+        if (!always && !session.dirty) return null;
+        return this.#written(session, "create", now, always, "created");
+      case "stored":
+        return this.#update(session, state, now, always);
+    }
+  }
+
+  #update(session: Session<Data, FlashData>, state: SessionState, now: number, always: boolean): MaybePromise<string | null> {
+    const { lastSeenAt, stale } = state.carried as Carried;
+    const touchDue = now - lastSeenAt >= this.#t.touch;
+    const dirty = session.dirty;
+    if (this.#backend.tokenIsData) {
+      // The token is the session: a change, a touch (its payload slides the idle timeout) or an old secret re-issues it.
+      return dirty || touchDue || stale || always ? this.#written(session, "update", now, always, undefined) : null;
+    }
+    // A token that carries only the id is re-issued for an old secret, or to slide a cookie's Max-Age.
+    const resend = always || stale || (touchDue && this.#lifetimeOf(state) !== undefined);
+    if (!dirty && !touchDue) return resend ? this.#issue(session, state, now) : null;
+    return then(this.#backend.write(session, dirty ? "update" : "touch", now), (alive) =>
+      !alive ? this.#gone(session, always) : resend ? this.#issue(session, state, now) : null,
+    );
+  }
+
+  /** Performs a write that ends with a new token (create, replace, a cookie's update), with its event. */
+  #written(
+    session: Session<Data, FlashData>,
+    write: "create" | "replace" | "update",
+    now: number,
+    always: boolean,
+    event: "created" | "regenerated" | undefined,
+  ): MaybePromise<string | null> {
+    const state = stateOf(session);
+    return then(this.#backend.write(session, write, now), (alive) => {
+      if (!alive) return this.#gone(session, always);
+      // After a create or a replace the session is an ordinary stored one: a later save updates it.
+      state.phase = "stored";
+      state.storedId = state.id;
+      const told = event && this.#tell(this.#backend.subject(session, state.id), event);
+      return told ? told.then(() => this.#issue(session, state, now)) : this.#issue(session, state, now);
+    });
+  }
+
+  /**
+   * The session ended meanwhile: a logout, "log out everywhere", an expiry, or
+   * another request's regenerateId(). Nothing was written (docs/security.md, E2
+   * and L1), and the client's cookie is left alone: after a login elsewhere it
+   * already holds the new session's token, which an expiring cookie would wipe.
+   */
+  #gone(session: Session<Data, FlashData>, always: boolean): string | null {
+    session.destroy();
+    return always ? this.transport.clear() : null;
+  }
+
+  /** destroy(): the stored record (a regenerated session's is under its old id) goes, and the client's token. */
+  async #end(session: Session<Data, FlashData>, state: SessionState): Promise<string> {
+    const storedId = state.storedId;
+    if (storedId !== undefined) {
+      state.storedId = undefined;
+      await this.#backend.remove(storedId);
+      await this.#tell(this.#backend.subject(session, storedId), "destroyed");
+    }
+    return this.transport.clear();
+  }
+
+  /** The session's own cookie lifetime (`setMaxAge`), else the storage's. */
+  #lifetimeOf(state: SessionState): number | undefined {
+    return state.maxAge ?? this.cookie.attributes.maxAge;
+  }
+
+  /** The token for `session`, sealed, remembered as authentic, in its response header. */
+  #issue(session: Session<Data, FlashData>, state: SessionState, now: number): MaybePromise<string> {
+    const { json, memo } = this.#backend.token(session, now);
+    const maxAge = this.#lifetimeOf(state);
+    const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(state.expiresAt ?? now, now));
+    return then(this.cookie.sealValue(json), (value) => {
+      // The client will present this token next: it is known authentic already.
+      if (memo !== undefined) this.#verified.add(value, memo);
+      return this.transport.issue(value, cap);
+    });
+  }
+}
+
+/** What every backend keeps with a session it loaded (`SessionState.carried`). */
+export interface Carried {
+  /** When the session was last written or touched, in milliseconds. */
+  lastSeenAt: number;
+  /** Its token was sealed under an older secret: re-issue it under the current one. */
+  stale: boolean;
+}

@@ -1,0 +1,131 @@
+import type { CryptoBackend } from "../crypto/types.js";
+import { flashKey } from "../session/flash-keys.js";
+import { Session, stateOf } from "../session/session.js";
+import { patchedUser, type SessionRecord, type SessionStore } from "../stores/store.js";
+import { then, type MaybePromise } from "../util/maybe-promise.js";
+import type { Backend, Refusal, Write } from "./backend.js";
+import type { Carried } from "./engine.js";
+import { storeCall } from "./store-call.js";
+import { patchOf, recordOf, splitFlash, unflash } from "./store-records.js";
+import { expiryOf, type Timeouts } from "./timeouts.js";
+
+/** 24 random bytes: 192 bits from the CSPRNG, 32 base64url characters. */
+const ID_BYTES = 24;
+const ID_LENGTH = 32;
+/** Exactly what `newId` makes; anything else never reaches a store (docs/security.md, B4). */
+const ID_SHAPE = /^[A-Za-z0-9_-]{32}$/;
+
+/** What the store backend keeps with a session: its store key and owner as last read or written. */
+export interface StoredCarried extends Carried {
+  /** The store key (SHA-256) of the session's `storedId`. */
+  key: string;
+  /** The owner as stored, for stores whose user index keeps expiry. */
+  owner: string | undefined;
+}
+
+/** Sessions whose cookie carries only a signed id, with the data in a store under the id's hash. */
+export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
+  readonly tokenIsData = false;
+  readonly #newId: () => string;
+
+  constructor(
+    readonly store: SessionStore,
+    private readonly crypto: CryptoBackend,
+    private readonly t: Timeouts,
+    readonly userKey: string | undefined,
+  ) {
+    this.#newId = () => crypto.toBase64Url(crypto.random(ID_BYTES));
+  }
+
+  /** The store key of an id: its SHA-256, so the store never holds a usable token (docs/security.md, B1). */
+  keyOf(id: string): MaybePromise<string> {
+    return this.crypto.sha256(id);
+  }
+
+  fresh(now: number): Session<Data, FlashData> {
+    return new Session<Data, FlashData>({ id: this.#newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId: this.#newId });
+  }
+
+  /** An authentic token's id, joined with its store key. */
+  recognise(json: string): MaybePromise<string | null> {
+    const id = json.length === ID_LENGTH + 2 ? json.slice(1, -1) : "";
+    if (!ID_SHAPE.test(id) || json !== `"${id}"`) return null;
+    return then(this.keyOf(id), (key) => id + key);
+  }
+
+  load(memo: string, stale: boolean, _raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal> {
+    const id = memo.slice(0, ID_LENGTH);
+    const key = memo.slice(ID_LENGTH);
+    const store = this.store;
+    return then(storeCall("read", () => store.get(key, now)), (record) => {
+      // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
+      if (!record || record.expiresAt <= now) return { reason: "unknown", subject: id } satisfies Refusal;
+      const { data, flash } = splitFlash(record.data);
+      if (flash === null || store.take === undefined) return this.#session(id, key, stale, record, data, flash, false);
+      // Claim the flash before anyone sees it: a concurrent request gets none (shown once).
+      const names = Object.keys(flash).map(flashKey);
+      return then(storeCall("read", () => store.take!(key, names, now)), (taken) =>
+        taken === null ? this.fresh(now) /* destroyed meanwhile */ : this.#session(id, key, stale, record, data, unflash(taken), true),
+      );
+    });
+  }
+
+  #session(
+    id: string,
+    key: string,
+    stale: boolean,
+    record: SessionRecord,
+    data: Record<string, unknown>,
+    flash: Record<string, unknown> | null,
+    flashTaken: boolean,
+  ): Session<Data, FlashData> {
+    const carried: StoredCarried = { lastSeenAt: record.lastSeenAt, stale, key, owner: record.userId };
+    const { createdAt, expiresAt, maxAge } = record;
+    return new Session<Data, FlashData>({ id, data, flash, flashTaken, isNew: false, createdAt, expiresAt, maxAge, newId: this.#newId, carried });
+  }
+
+  write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean> {
+    const state = stateOf(session);
+    const expiresAt = expiryOf(this.t, state.createdAt, now);
+    const store = this.store;
+    const carried = state.carried as StoredCarried | undefined;
+    const settled = (key: string, owner: string | undefined) => {
+      state.carried = { lastSeenAt: now, stale: carried?.stale ?? false, key, owner } satisfies StoredCarried;
+      state.expiresAt = expiresAt;
+    };
+    if (write === "update" || write === "touch") {
+      const { key, owner } = carried!;
+      const patch = write === "update" ? patchOf(state, this.userKey, now, expiresAt) : undefined;
+      const wrote = patch
+        ? storeCall("update", () => store.update(key, patch, now))
+        : storeCall("touch", () => store.touch(key, now, expiresAt, now, owner));
+      return then(wrote, (alive) => {
+        if (alive) settled(key, patch ? patchedUser(owner, patch) : owner);
+        return alive;
+      });
+    }
+    const record = recordOf(state, this.userKey, now, expiresAt);
+    return then(this.keyOf(state.id), (newKey) => {
+      if (write === "create") return then(storeCall("create", () => store.create(newKey, record)), () => (settled(newKey, record.userId), true));
+      // regenerateId(): the old record is replaced by the new one in one store step (docs/security.md, C1, L1, L2).
+      return then(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) => {
+        if (replaced) settled(newKey, record.userId);
+        return replaced;
+      });
+    });
+  }
+
+  remove(storedId: string): MaybePromise<void> {
+    return then(this.keyOf(storedId), (key) => storeCall("delete", () => this.store.delete(key)));
+  }
+
+  token(session: Session<Data, FlashData>): { json: string; memo: string | undefined } {
+    const state = stateOf(session);
+    const key = (state.carried as StoredCarried | undefined)?.key;
+    return { json: JSON.stringify(state.id), memo: key === undefined ? undefined : state.id + key };
+  }
+
+  subject(_session: Session<Data, FlashData>, storedId: string): string {
+    return storedId;
+  }
+}

@@ -1,0 +1,62 @@
+// The state a Session keeps private, and the view of it its storage gets.
+
+/**
+ * Where a session stands, the one value a storage decides a save by:
+ * - `new`: nothing is stored for it yet;
+ * - `stored`: a record (or a valid cookie) exists under `storedId`;
+ * - `regenerated`: `regenerateId()` was called; saving issues the new id, replacing `storedId`'s record when there is one;
+ * - `destroyed`: saving deletes `storedId`'s record, when there is one.
+ */
+export type Phase = "new" | "stored" | "regenerated" | "destroyed";
+
+/** Internal: what a storage gives a session it makes. */
+export interface SessionInit {
+  id: string;
+  data?: Record<string, unknown>;
+  flash?: Record<string, unknown> | null;
+  /** The flash values were already removed from the store as they were read. */
+  flashTaken?: boolean;
+  isNew: boolean;
+  createdAt: number;
+  expiresAt?: number | undefined;
+  /** The cookie lifetime this session was given (`setMaxAge`), in seconds. */
+  maxAge?: number | undefined;
+  newId?: () => string;
+  /** The storage's own bookkeeping, kept with the session and never read by it. */
+  carried?: unknown;
+}
+
+/** Internal: everything a session holds. */
+export interface State {
+  id: string;
+  phase: Phase;
+  storedId: string | undefined;
+  readonly isNew: boolean;
+  readonly createdAt: number;
+  expiresAt: number | undefined;
+  data: Record<string, unknown>;
+  /** Flash values set during the previous request: readable now, gone once read. */
+  flashIn: Record<string, unknown> | null;
+  /** The keys of `flashIn` this request read (`true`: all of them, through `entries()`). */
+  flashRead: Set<string> | true | null;
+  /** Flash values set now: readable during the next request. */
+  flashOut: Record<string, unknown> | null;
+  readonly flashTaken: boolean;
+  /** Keys set (to a value) or unset (undefined) by this request. */
+  changes: Map<string, unknown> | null;
+  /** Every stored value was dropped (clear, regenerate with keep). */
+  cleared: boolean;
+  maxAge: number | undefined;
+  /** `setMaxAge` changed `maxAge`: saving stores it. */
+  maxAgeChanged: boolean;
+  carried: unknown;
+  readonly newId: (() => string) | undefined;
+}
+
+/**
+ * Internal: a session's state as its storage sees it: what the request changed,
+ * read-only, and the few facts only the storage moves (its phase after a write,
+ * the expiry, its own bookkeeping).
+ */
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried">;

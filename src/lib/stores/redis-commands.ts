@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import { SessionStoreError } from "../errors.js";
+import type { RedisConnection, Send } from "./redis-client.js";
+import { CREATE, DELETE_OWNED, FINISH, INDEX, MARK, PRUNE, TAKE, TOUCH, UNMARK, UPDATE, UPGRADE } from "./redis-scripts.js";
+import { STORE_KEY } from "./store.js";
+import { withTimeout } from "./with-timeout.js";
+
+const sha1 = (script: string) => createHash("sha1").update(script).digest("hex");
+const SHA = new Map<string, string>([CREATE, DELETE_OWNED, FINISH, INDEX, MARK, PRUNE, TAKE, TOUCH, UNMARK, UPDATE, UPGRADE].map((s) => [s, sha1(s)]));
+
+/** True when the server's own error, kept as the cause of a store error, matches `pattern`. */
+export const causeSays = (error: unknown, pattern: RegExp) => pattern.test(String(((error as Error).cause as Error | undefined)?.message));
+
+/**
+ * The Redis store's commands: each bounded in time, any failure a
+ * `SessionStoreError`, and every key named under the store's prefix.
+ */
+export class RedisCommands {
+  readonly read: Send;
+  readonly write: Send;
+  readonly prefix: string;
+  readonly timeout: number;
+  readonly #connection: RedisConnection;
+
+  constructor(connection: RedisConnection, prefix: string, timeout: number) {
+    this.#connection = connection;
+    this.read = connection.read;
+    this.write = connection.write;
+    this.prefix = prefix;
+    this.timeout = timeout;
+  }
+
+  /** One command, bounded in time; any failure is a `SessionStoreError`. */
+  run(args: string[], send: Send = this.read): Promise<unknown> {
+    let work: Promise<unknown>;
+    try {
+      work = send(args);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    return withTimeout("redis", this.timeout, work);
+  }
+
+  /** EVALSHA, loading the script on the first NOSCRIPT. */
+  async script(source: string, key: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.run(["EVALSHA", SHA.get(source)!, "1", key, ...args], this.write);
+    } catch (error) {
+      if (!causeSays(error, /NOSCRIPT/)) throw error;
+      return this.run(["EVAL", source, "1", key, ...args], this.write);
+    }
+  }
+
+  /** A sender per master, bounded in time. */
+  masters(): Promise<Send[]> {
+    return withTimeout("redis", this.timeout, this.#connection.masters());
+  }
+
+  sessionKey(key: string): string {
+    if (typeof key !== "string" || !STORE_KEY.test(key)) throw new SessionStoreError("redis store: refused a malformed key");
+    return `${this.prefix}s:{${key}}`;
+  }
+
+  userKey(userId: string): string {
+    return `${this.prefix}u:{${createHash("sha256").update(String(userId)).digest("base64url")}}`;
+  }
+}
