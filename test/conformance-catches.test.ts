@@ -6,14 +6,14 @@ import { MemoryStore } from "../src/lib/stores/memory.js";
 import { applyPatch, type SessionStore } from "../src/lib/stores/store.js";
 import { checks } from "./conformance.js";
 
-/** Read-modify-write with a pause in between: concurrent requests overwrite each other. */
+/** Read-modify-write with a turn of the event loop in between: concurrent requests overwrite each other. */
 function lostUpdates(): SessionStore {
   const inner = new MemoryStore();
   return Object.assign(Object.create(inner) as SessionStore, {
     async update(key: string, patch: Parameters<SessionStore["update"]>[1], now: number) {
       const current = await inner.get(key, now);
       if (!current) return false;
-      await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setImmediate(r));
       await inner.delete(key);
       await inner.create(key, { ...current, data: applyPatch(current.data, patch), expiresAt: patch.expiresAt });
       return true;

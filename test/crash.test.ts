@@ -4,14 +4,34 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createFileSessionStorage } from "../src/file.js";
 import { SECRET_A, cookiePair } from "./helpers.js";
 
+/**
+ * File-system events in the shards (about 7 a write: lock taken, temporary file
+ * created, written, dated, renamed over the session file, lock given back)
+ * before the first writer is killed, and how many more each next one gets: a
+ * step that is not a multiple of 7 kills each at a different step of a write.
+ */
+const KILL_AFTER = 2100;
+const KILL_STEP = 701;
 const blob = (v: number) => `${v}:${"x".repeat(500 + (v % 300))}:${v}`;
+
+/** The shard directories of a file store at `dir`, which hold its session files. */
+const shardsOf = (dir: string) => readdirSync(dir).filter((s) => /^[0-9a-f]{2}$/.test(s));
+
+/** Resolves once fs.watch has reported `count` events in the shards of the file store at `dir`. */
+function fileEvents(dir: string, count: number): { reached: Promise<void>; close(): void } {
+  let seen = 0;
+  let reach!: () => void;
+  const reached = new Promise<void>((r) => (reach = r));
+  const watchers = shardsOf(dir).map((shard) => watch(join(dir, shard), () => void (++seen === count && reach())));
+  return { reached, close: () => watchers.forEach((w) => w.close()) };
+}
 
 test("SIGKILL during thousands of file-store writes leaves only whole versions, and the store keeps working", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tessera-crash-"));
@@ -29,21 +49,26 @@ test("SIGKILL during thousands of file-store writes leaves only whole versions, 
 
     let kills = 0;
     for (let i = 0; i < 6; i++) {
+      const events = fileEvents(dir, KILL_AFTER + i * KILL_STEP);
       const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/file-writer.ts", dir, cookiesFile], {
         env: { ...process.env, SECRET: SECRET_A },
         stdio: ["ignore", "pipe", "inherit"],
       });
-      await once(child.stdout!, "data"); // writing
-      await new Promise((r) => setTimeout(r, 400 + i * 100));
+      const exited = once(child, "exit");
+      try {
+        await Promise.race([events.reached, exited.then(() => Promise.reject(new Error("the writer stopped before it was killed")))]);
+      } finally {
+        events.close();
+      }
       child.kill("SIGKILL");
-      await once(child, "exit");
+      await exited;
       kills++;
     }
     assert.equal(kills, 6);
 
     // Every session file is one complete version: JSON that parses, with a matching blob.
     let files = 0;
-    for (const shard of readdirSync(dir).filter((s) => /^[0-9a-f]{2}$/.test(s))) {
+    for (const shard of shardsOf(dir)) {
       for (const name of readdirSync(join(dir, shard)).filter((n) => n.endsWith(".json"))) {
         const body = JSON.parse(readFileSync(join(dir, shard, name), "utf8")) as { d: { v: number; blob: string } };
         assert.equal(body.d.blob, blob(body.d.v), `${name} holds a torn version`);

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createClient } from "redis";
@@ -105,7 +105,7 @@ for (const [name, make, skip] of storages) {
     const me = async (headers: Record<string, string> = {}, path = "/me", init: RequestInit = {}) =>
       (await fetch(`${url}${path}`, { headers, ...init })).text();
 
-    test("setup", async () => {
+    before(async () => {
       storage = await make();
       const server = await serveFetch(app(storage));
       url = server.url;

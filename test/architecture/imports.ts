@@ -7,6 +7,8 @@ export type ImportKind = "value" | "type" | "dynamic";
 export interface ImportRef {
   specifier: string;
   kind: ImportKind;
+  /** A whole `import`/`export … from` statement, or an `import(…)` inside code. */
+  form: "statement" | "call";
   line: number;
   /** Offsets of the whole statement (for `import(…)`, of the call) in the source. */
   start: number;
@@ -29,13 +31,13 @@ export function importsOf(source: string): ImportRef[] {
     if (m[1] === "import" && !/\bfrom\s*["']$/.test(m[0]) && !/^import\s*["']$/.test(m[0])) continue;
     const end = /^\s*;/.exec(masked.slice(literal.end)) ? masked.indexOf(";", literal.end) + 1 : literal.end;
     const kind: ImportKind = m[2] !== undefined ? "type" : "value";
-    found.push({ specifier: literal.value, kind, line: lineAt(source, m.index), start: m.index, end });
+    found.push({ specifier: literal.value, kind, form: "statement", line: lineAt(source, m.index), start: m.index, end });
   }
   for (const m of masked.matchAll(DYNAMIC)) {
     const literal = byStart.get(m.index + m[0].length - 1);
     if (literal === undefined) continue;
     const kind: ImportKind = m[1] !== undefined ? "type" : "dynamic";
-    found.push({ specifier: literal.value, kind, line: lineAt(source, m.index), start: m.index, end: literal.end + 1 });
+    found.push({ specifier: literal.value, kind, form: "call", line: lineAt(source, m.index), start: m.index, end: literal.end + 1 });
   }
   return found.sort((a, b) => a.start - b.start);
 }

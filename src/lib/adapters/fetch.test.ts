@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Hono } from "hono";
 import { Jar, SECRET_A, serveFetch } from "../../../test/helpers.js";
+import { lines, runScript } from "../../../test/isolated.js";
 import { createCookieSessionStorage } from "../engine/cookie-storage.js";
 import { createSessionStorage } from "../engine/id-storage.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
@@ -232,16 +233,10 @@ describe("F2: Secure cookies and plain http", () => {
     }, options);
 
   test("a plain-http request with the default (Secure) cookie gets no Set-Cookie", async () => {
-    const original = console.warn;
-    console.warn = () => {};
-    try {
-      const res = await handler()(new Request("http://example.com/"));
-      assert.deepEqual(res.headers.getSetCookie(), []);
-      const forged = await handler()(new Request("http://example.com/", { headers: { "x-forwarded-proto": "https" } }));
-      assert.deepEqual(forged.headers.getSetCookie(), [], "X-Forwarded-Proto is ignored without trustProxy");
-    } finally {
-      console.warn = original;
-    }
+    const res = await handler()(new Request("http://example.com/"));
+    assert.deepEqual(res.headers.getSetCookie(), []);
+    const forged = await handler()(new Request("http://example.com/", { headers: { "x-forwarded-proto": "https" } }));
+    assert.deepEqual(forged.headers.getSetCookie(), [], "X-Forwarded-Proto is ignored without trustProxy");
   });
 
   test("https, or X-Forwarded-Proto with trustProxy, gets the Secure cookie", async () => {
@@ -254,16 +249,23 @@ describe("F2: Secure cookies and plain http", () => {
     for (const url of ["http://localhost:3000/", "http://app.localhost/", "http://127.0.0.1:8080/", "http://[::1]:3000/"]) {
       assert.match((await handler()(new Request(url))).headers.getSetCookie()[0] ?? "", /^sid=.*; Secure;/, url);
     }
-    const env = process.env.NODE_ENV;
-    const original = console.warn;
-    console.warn = () => {};
-    process.env.NODE_ENV = "production";
-    try {
-      assert.deepEqual((await handler()(new Request("http://localhost:3000/"))).headers.getSetCookie(), []);
-    } finally {
-      process.env.NODE_ENV = env;
-      console.warn = original;
-    }
+    const production = await runScript(
+      import.meta.url,
+      `
+      import { createMemorySessionStorage } from "../storages/memory.js";
+      import { getSession, withSession } from "./fetch.js";
+      const handler = withSession(createMemorySessionStorage({ cookie: ${JSON.stringify(secure)} }), async (request) => {
+        (await getSession(request)).set("a", 1);
+        return new Response("ok");
+      });
+      console.log(JSON.stringify((await handler(new Request("http://localhost:3000/"))).headers.getSetCookie()));
+      `,
+      { NODE_ENV: "production" },
+    );
+    assert.deepEqual({ code: production.code, stdout: production.stdout }, { code: 0, stdout: "[]\n" }, production.stderr);
+    const warnings = lines(production.stderr);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^tessera: a Secure session cookie was not sent in answer to a plain-http request\./);
     assert.deepEqual((await handler()(new Request("http://localhost.example.com/"))).headers.getSetCookie(), [], "not a loopback name");
   });
 });

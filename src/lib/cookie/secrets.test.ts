@@ -1,10 +1,37 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECRET_A, SECRET_B } from "../../../test/helpers.js";
+import { lines, runScript } from "../../../test/isolated.js";
 import { SessionConfigError } from "../errors.js";
 import { createCookieSessionStorage } from "../engine/cookie-storage.js";
 import { createCookie } from "./cookie.js";
 import { PLACEHOLDERS, validateSecrets } from "./secrets.js";
+
+/**
+ * Runs each of `calls` (expressions over `createCookieSessionStorage`) in a
+ * process with NODE_ENV=production, and tells for each "created", or the error
+ * it threw as "Name: message".
+ */
+async function inProduction(calls: string[]): Promise<string[]> {
+  const run = await runScript(
+    import.meta.url,
+    `
+    import { createCookieSessionStorage } from "../engine/cookie-storage.js";
+    const attempt = (make) => {
+      try {
+        make();
+        return "created";
+      } catch (e) {
+        return \`\${e.name}: \${e.message}\`;
+      }
+    };
+    console.log(JSON.stringify([${calls.map((call) => `attempt(() => ${call})`).join(", ")}]));
+    `,
+    { NODE_ENV: "production" },
+  );
+  assert.deepEqual({ code: run.code, stderr: run.stderr }, { code: 0, stderr: "" });
+  return JSON.parse(run.stdout) as string[];
+}
 
 /** Random-looking text of 40 characters, none of them a word separator. */
 const RUN = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5JkZt7Hq2Mv";
@@ -66,64 +93,53 @@ describe("secrets", () => {
     assert.throws(() => createCookie("sid", { secrets: "one" as unknown as string[] }), /must be an array of strings/);
   });
 
-  test("a storage without secrets outside production uses one per-process secret and warns once", () => {
-    const warnings: string[] = [];
-    const original = console.warn;
-    console.warn = (m: string) => warnings.push(m);
-    try {
+  test("a storage without secrets outside production uses one per-process secret and warns once", async () => {
+    // A process of its own: the per-process secret and its warning are made once per process.
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { createCookieSessionStorage } from "../engine/cookie-storage.js";
       const a = createCookieSessionStorage();
       const b = createCookieSessionStorage();
-      assert.ok(a.cookie.isSigned && b.cookie.isSigned);
-    } finally {
-      console.warn = original;
-    }
+      console.log(JSON.stringify({ signed: a.cookie.isSigned && b.cookie.isSigned }));
+      `,
+    );
+    assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: '{"signed":true}\n' });
+    const warnings = lines(run.stderr);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /random secret for this process only; sessions will not survive a restart/);
   });
 
-  test("a storage without secrets in production is a configuration error", () => {
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      assert.throws(() => createCookieSessionStorage(), /cookie.secrets is required in production/);
-      assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [] } }), /cookie.secrets is required in production/);
-      createCookieSessionStorage({ cookie: { secrets: [SECRET_A, SECRET_B] } });
-    } finally {
-      process.env.NODE_ENV = env;
-    }
+  test("a storage without secrets in production is a configuration error", async () => {
+    const outcomes = await inProduction([
+      "createCookieSessionStorage()",
+      "createCookieSessionStorage({ cookie: { secrets: [] } })",
+      `createCookieSessionStorage({ cookie: { secrets: [${JSON.stringify(SECRET_A)}, ${JSON.stringify(SECRET_B)}] } })`,
+    ]);
+    assert.equal(outcomes.length, 3);
+    assert.match(outcomes[0]!, /cookie.secrets is required in production/);
+    assert.match(outcomes[1]!, /cookie.secrets is required in production/);
+    assert.equal(outcomes[2], "created");
   });
 
-  test("a storage takes secrets: [process.env.SESSION_SECRET] with the variable unset: the development secret, or a clear error in production", () => {
+  test("a storage takes secrets: [process.env.SESSION_SECRET] with the variable unset: the development secret, or a clear error in production", async () => {
     const unset = process.env.TESSERA_TEST_UNSET_SECRET;
     assert.equal(unset, undefined);
-    const original = console.warn;
-    console.warn = () => {};
-    try {
-      assert.ok(createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }).cookie.isSigned);
-    } finally {
-      console.warn = original;
-    }
+    assert.ok(createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }).cookie.isSigned);
     const rotated = createCookieSessionStorage({ cookie: { secrets: [SECRET_A, unset as unknown as string], name: "s" } });
     const plain = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "s" } });
     assert.equal(rotated.cookie.isSigned, true);
-    return (async () => {
-      const session = await rotated.read(null);
-      session.set("a", 1);
-      const value = (await rotated.save(session))!.split(";")[0]!;
-      assert.equal((await plain.read(value)).get("a"), 1, "an unset older secret is simply left out");
-      const env = process.env.NODE_ENV;
-      process.env.NODE_ENV = "production";
-      try {
-        assert.throws(
-          () => createCookieSessionStorage({ cookie: { secrets: [unset as unknown as string] } }),
-          /cookie.secrets has no secret: every entry is undefined \(is SESSION_SECRET set in this environment\?\)/,
-        );
-      } finally {
-        process.env.NODE_ENV = env;
-      }
-      for (const bad of [null, ""]) {
-        assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A, bad as unknown as string] } }), /cookie.secrets\[1\] is/, "null and empty are set, and wrong");
-      }
-    })();
+    const session = await rotated.read(null);
+    session.set("a", 1);
+    const value = (await rotated.save(session))!.split(";")[0]!;
+    assert.equal((await plain.read(value)).get("a"), 1, "an unset older secret is simply left out");
+    const [outcome] = await inProduction(["createCookieSessionStorage({ cookie: { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] } })"]);
+    assert.match(
+      outcome!,
+      /cookie.secrets has no secret: every entry is undefined \(is SESSION_SECRET set in this environment\?\)/,
+    );
+    for (const bad of [null, ""]) {
+      assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A, bad as unknown as string] } }), /cookie.secrets\[1\] is/, "null and empty are set, and wrong");
+    }
   });
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECRET_A, cookiePair } from "../../../test/helpers.js";
+import { runScript } from "../../../test/isolated.js";
 import { createCookieSessionStorage } from "./cookie-storage.js";
-import { SessionConfigError } from "../errors.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 
 describe("secrets that arrive after the storage is made", () => {
@@ -42,15 +42,25 @@ describe("secrets that arrive after the storage is made", () => {
   });
 
   test("in production, late secrets that turn out unset are a SessionConfigError at the first request", async () => {
-    const env = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { createCookieSessionStorage } from "./cookie-storage.js";
+      import { SessionConfigError } from "../errors.js";
       const storage = createCookieSessionStorage({ cookie: { secrets: () => [undefined] } });
       const s = await storage.read(null);
       s.set("a", 1);
-      await assert.rejects(storage.save(s), (e: unknown) => e instanceof SessionConfigError && /every entry is undefined/.test((e as Error).message));
-    } finally {
-      process.env.NODE_ENV = env;
-    }
+      const outcome = await storage.save(s).then(
+        () => ({ saved: true }),
+        (e) => ({ configError: e instanceof SessionConfigError, message: e.message }),
+      );
+      console.log(JSON.stringify(outcome));
+      `,
+      { NODE_ENV: "production" },
+    );
+    assert.deepEqual({ code: run.code, stderr: run.stderr }, { code: 0, stderr: "" });
+    const outcome = JSON.parse(run.stdout) as { configError?: boolean; message?: string };
+    assert.equal(outcome.configError, true);
+    assert.match(outcome.message!, /every entry is undefined/);
   });
 });
