@@ -1,6 +1,7 @@
 // `tessera-session`: sessions in a sealed cookie or under an id in a store; runs on every runtime.
 export { createCookie, type Cookie, type CookieOptions, type SerializeOptions } from "./lib/cookie/cookie.js";
 export type { CookieAttributes } from "./lib/cookie/attributes.js";
+export type { CryptoBackend, CryptoKind } from "./lib/crypto/types.js";
 export type { CookieInput } from "./lib/cookie/header.js";
 export { createCookieSessionStorage, type CookieSessionStorageOptions } from "./lib/engine/cookie-storage.js";
 export { createSessionStorage, type IdSessionStorage, type IdSessionStorageOptions, type IdStorageOptions, type SessionInfo } from "./lib/engine/id-storage.js";

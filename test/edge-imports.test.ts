@@ -54,7 +54,7 @@ describe("edge-safe entries", () => {
       "node:fs/promises from dist/compat/react-router/file.js",
       "node:path from dist/compat/react-router/file.js",
     ]);
-    assert.ok((await nodeImportsOf("tessera-session/file")).includes("node:fs/promises from dist/stores/file.js"));
+    assert.ok((await nodeImportsOf("tessera-session/file")).includes("node:fs/promises from dist/lib/stores/file.js"));
   });
 
   test("createFileSessionStorage is importable from tessera-session/react-router/file and no longer from tessera-session/react-router", async () => {

@@ -1,7 +1,7 @@
 import { immediateOf } from "../engine/immediate.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
-import { then, type MaybePromise } from "../util/maybe-promise.js";
+import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import { mayCarrySecureCookie, warnInsecure, type RequestOrigin, type TransportOptions } from "./secure-origin.js";
 import { varies } from "./vary.js";
 
@@ -44,7 +44,7 @@ export function commitHeaders<Data, FlashData>(
     if (session.dirty) warnInsecure();
     return null;
   }
-  return then(immediateOf(storage).save(session), (value) => {
+  return chain(immediateOf(storage).save(session), (value) => {
     if (value === null) return null;
     const op = transport.header(value);
     const headers: ResponseHeader[] = [{ name: op.name, value: op.value, append: op.append }];

@@ -1,7 +1,7 @@
-import { isProduction } from "../cookie/secrets.js";
+import { isProduction } from "../util/environment.js";
 
 /**
- * SECURITY F2: a `Secure` session cookie is never sent in answer to a plain-http
+ * docs/security.md, F2: a `Secure` session cookie is never sent in answer to a plain-http
  * request from elsewhere, because the browser would drop it (or worse, the app
  * would run with a cookie that leaks over http). Two exceptions:
  * - behind a TLS-terminating proxy, with `trustProxy: true`, `X-Forwarded-Proto:

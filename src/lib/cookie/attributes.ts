@@ -182,7 +182,7 @@ export function serializeSetCookie(
 ): string {
   let header = `${name}=${value}`;
   if (maxAge !== undefined) {
-    // Expires names the same instant as Max-Age (RFC 6265 §5.3, SECURITY D6).
+    // Expires names the same instant as Max-Age (RFC 6265 §5.3; docs/security.md, D6).
     header += `; Max-Age=${maxAge}${rendered.middle}; Expires=${new Date(now + maxAge * 1000).toUTCString()}`;
   } else if (attrs.expires !== undefined) {
     header += `${rendered.middle}; Expires=${attrs.expires.toUTCString()}`;

@@ -29,9 +29,10 @@ export interface CookieOptions extends CookieAttributes {
    * Which implementation computes HMAC, AES-256-GCM and SHA-256: `"node"`
    * (`node:crypto`) or `"web"` (Web Crypto). Both produce identical bytes, so
    * the choice never changes a cookie. Default: `node:crypto` on runtimes that
-   * have it, Web Crypto elsewhere. For tests that cover both.
+   * have it, Web Crypto elsewhere. For tests: both kinds, or a `CryptoBackend`
+   * of the test's own (one that counts calls, say).
    */
-  crypto?: CryptoKind;
+  crypto?: CryptoKind | CryptoBackend;
 }
 
 /** Overrides for one `serialize` call. */

@@ -1,4 +1,4 @@
-import { then, type MaybePromise } from "../util/maybe-promise.js";
+import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import type { Keyring } from "./keyring.js";
 
 /**
@@ -31,7 +31,7 @@ const MAC_TEXT_LENGTH = 43;
 /**
  * Constant-time comparison of two strings of equal length: every character is
  * visited and only XOR and OR touch the data, so the time does not tell how
- * much of a forged MAC was right (cookie-signature 1.0.4, SECURITY G2).
+ * much of a forged MAC was right (cookie-signature 1.0.4; docs/security.md, G2).
  */
 function equalText(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
@@ -46,10 +46,10 @@ export function seal(json: string, name: string, keyring: Keyring, encrypt: bool
   if (encrypt) {
     const head = `${ENCRYPTED}.${kid}`;
     const sealed = backend.encrypt(keyring.current.encrypt, backend.encodeUtf8(json), backend.encodeUtf8(`${name}=${head}`));
-    return then(sealed, (bytes) => `${head}.${backend.toBase64Url(bytes)}`);
+    return chain(sealed, (bytes) => `${head}.${backend.toBase64Url(bytes)}`);
   }
   const signed = `${SIGNED}.${kid}.${backend.utf8ToBase64Url(json)}`;
-  return then(backend.hmacBase64Url(keyring.current.sign, signed), (mac) => `${signed}.${mac}`);
+  return chain(backend.hmacBase64Url(keyring.current.sign, signed), (mac) => `${signed}.${mac}`);
 }
 
 /**
@@ -71,7 +71,7 @@ export function open(value: string, name: string, keyring: Keyring, encrypt: boo
     if (macStart < 0 || value.indexOf(".", macStart + 1) >= 0) return null;
     const mac = value.slice(macStart + 1);
     if (mac.length !== MAC_TEXT_LENGTH) return null;
-    return then(backend.hmacBase64Url(entry.sign, value.slice(0, macStart)), (expected) => {
+    return chain(backend.hmacBase64Url(entry.sign, value.slice(0, macStart)), (expected) => {
       // Comparing the canonical base64url text is comparing the MAC: one text per 32 bytes.
       if (!equalText(expected, mac)) return null;
       // The MAC covers the encoded text, so it is exactly what we issued: decode without re-validating.
@@ -83,7 +83,7 @@ export function open(value: string, name: string, keyring: Keyring, encrypt: boo
     const sealed = backend.fromBase64Url(value.slice(kidEnd + 1));
     if (!sealed) return null;
     const plain = backend.decrypt(entry.encrypt, sealed, backend.encodeUtf8(`${name}=${value.slice(0, kidEnd)}`));
-    return then(plain, (bytes) => {
+    return chain(plain, (bytes) => {
       const json = bytes && backend.decodeUtf8(bytes);
       return json == null ? null : { json, stale };
     });

@@ -1,3 +1,4 @@
+import { isProduction } from "../util/environment.js";
 import { SessionConfigError } from "../errors.js";
 import type { CryptoBackend } from "../crypto/types.js";
 
@@ -93,12 +94,6 @@ function validateSecret(secret: unknown, where: string): void {
 }
 
 let ephemeral: string | undefined;
-
-/** True when NODE_ENV says production (read lazily: edge runtimes have no process). */
-export function isProduction(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.NODE_ENV === "production";
-}
 
 /**
  * The secrets a storage runs with. `undefined` entries are left out, so that

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { runScript } from "../../../test/isolated.js";
 import { cryptoFor } from "./backend.js";
 
 test("the default is node:crypto on Node, one instance per kind for the whole process", () => {
@@ -10,22 +11,22 @@ test("the default is node:crypto on Node, one instance per kind for the whole pr
 });
 
 test("without node:crypto the default is Web Crypto, and asking for node is a clear error", async () => {
-  const proc = process as { getBuiltinModule?: unknown };
-  const original = proc.getBuiltinModule;
-  proc.getBuiltinModule = undefined;
-  try {
-    // A fresh copy of the module (another URL), which has not looked for node:crypto yet.
-    const url = "./backend.js?runtime=edge";
-    const fresh = (await import(url)) as typeof import("./backend.js");
-    assert.notEqual(fresh.cryptoFor, cryptoFor);
-    assert.equal(fresh.cryptoFor().name, "web");
-    assert.throws(() => fresh.cryptoFor("node"), {
-      name: "SessionConfigError",
-      message: 'option crypto is "node", but this runtime has no node:crypto; leave it unset to use Web Crypto',
-    });
-  } finally {
-    proc.getBuiltinModule = original;
-  }
+  // A process of its own, as on an edge runtime: one with no process.getBuiltinModule.
+  const run = await runScript(
+    import.meta.url,
+    `
+    delete process.getBuiltinModule;
+    const { cryptoFor } = await import("./backend.js");
+    let error;
+    try { cryptoFor("node"); } catch (e) { error = { name: e.name, message: e.message }; }
+    console.log(JSON.stringify({ name: cryptoFor().name, error }));
+    `,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), {
+    name: "web",
+    error: { name: "SessionConfigError", message: 'option crypto is "node", but this runtime has no node:crypto; leave it unset to use Web Crypto' },
+  });
 });
 
 test("an unknown kind is a configuration error", () => {

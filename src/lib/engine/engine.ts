@@ -2,7 +2,7 @@ import { checkMaxAge } from "../cookie/attributes.js";
 import type { SealedCookie } from "../cookie/cookie.js";
 import type { CookieInput } from "../cookie/header.js";
 import { Session, stateOf, type SessionState } from "../session/session.js";
-import { promised, then, type MaybePromise } from "../util/maybe-promise.js";
+import { promised, chain, type MaybePromise } from "../util/maybe-promise.js";
 import type { Backend, Refusal, RefusalReason } from "./backend.js";
 import { emit, type SessionEvent, type SessionEventListener } from "./events.js";
 import { immediate, type Immediate } from "./immediate.js";
@@ -74,10 +74,10 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     if (!raw) return this.#backend.fresh(now);
     const known = this.#verified.get(raw);
     if (known !== undefined) return this.#adopt(this.#backend.load(known, false, raw, now), now);
-    return then(this.cookie.openValue(raw), (opened) => {
+    return chain(this.cookie.openValue(raw), (opened) => {
       // Only an authentic value of exactly the backend's shape goes further (docs/security.md, B4).
       if (!opened) return this.#refuse({ reason: "tampered", subject: raw }, now);
-      return then(this.#backend.recognise(opened.json), (memo) => {
+      return chain(this.#backend.recognise(opened.json), (memo) => {
         if (memo === null) return this.#refuse({ reason: "tampered", subject: raw }, now);
         // A token under an older secret is about to be replaced: not worth remembering.
         if (!opened.stale) this.#verified.add(raw, memo);
@@ -87,7 +87,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   }
 
   #adopt(loaded: MaybePromise<Session<Data, FlashData> | Refusal>, now: number): MaybePromise<Session<Data, FlashData>> {
-    return then(loaded, (session) => (session instanceof Session ? session : this.#refuse(session, now)));
+    return chain(loaded, (session) => (session instanceof Session ? session : this.#refuse(session, now)));
   }
 
   /** A presented session that is refused: a fresh one, after the event (when someone listens). */
@@ -135,7 +135,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     // A token that carries only the id is re-issued for an old secret, or to slide a cookie's Max-Age.
     const resend = always || stale || (touchDue && this.#lifetimeOf(state) !== undefined);
     if (!dirty && !touchDue) return resend ? this.#issue(session, state, now) : null;
-    return then(this.#backend.write(session, dirty ? "update" : "touch", now), (alive) =>
+    return chain(this.#backend.write(session, dirty ? "update" : "touch", now), (alive) =>
       !alive ? this.#gone(session, always) : resend ? this.#issue(session, state, now) : null,
     );
   }
@@ -149,7 +149,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     event: "created" | "regenerated" | undefined,
   ): MaybePromise<string | null> {
     const state = stateOf(session);
-    return then(this.#backend.write(session, write, now), (alive) => {
+    return chain(this.#backend.write(session, write, now), (alive) => {
       if (!alive) return this.#gone(session, always);
       // After a create or a replace the session is an ordinary stored one: a later save updates it.
       state.phase = "stored";
@@ -191,7 +191,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     const { json, memo } = this.#backend.token(session, now);
     const maxAge = this.#lifetimeOf(state);
     const cap = maxAge === undefined ? undefined : Math.min(maxAge, secondsUntil(state.expiresAt ?? now, now));
-    return then(this.cookie.sealValue(json), (value) => {
+    return chain(this.cookie.sealValue(json), (value) => {
       // The client will present this token next: it is known authentic already.
       if (memo !== undefined) this.#verified.add(value, memo);
       return this.transport.issue(value, cap);

@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { BACKENDS, SECRET_A } from "../../../test/helpers.js";
+import { runScript } from "../../../test/isolated.js";
 import type { CryptoKind } from "../crypto/types.js";
 import { MemoryStore } from "../stores/memory.js";
 import { createSessionStorage } from "./id-storage.js";
@@ -33,37 +34,42 @@ describe("session ids", () => {
     });
   }
 
+  // Each runs in a process of its own: counting the platform's CSPRNG calls means wrapping a global.
   test('A1: ids come from crypto.getRandomValues with crypto: "web"', async () => {
-    const newId = idMaker("web");
-    const original = crypto.getRandomValues.bind(crypto);
-    let calls = 0;
-    crypto.getRandomValues = ((b: Uint8Array) => {
-      calls++;
-      return original(b);
-    }) as typeof crypto.getRandomValues;
-    try {
-      for (let i = 0; i < 300; i++) await newId(); // 7,200 bytes: at least one refill of the 4 KiB pool
-    } finally {
-      crypto.getRandomValues = original;
-    }
-    assert.ok(calls >= 1);
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { MemoryStore } from "../stores/memory.js";
+      import { createSessionStorage } from "./id-storage.js";
+      const storage = createSessionStorage({ store: new MemoryStore(), cookie: { secrets: [${JSON.stringify(SECRET_A)}], crypto: "web" } });
+      const original = crypto.getRandomValues.bind(crypto);
+      let calls = 0;
+      crypto.getRandomValues = (b) => (calls++, original(b));
+      for (let i = 0; i < 300; i++) await storage.read(null); // 7,200 bytes: at least one refill of the 4 KiB pool
+      console.log(calls);
+      `,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(Number(run.stdout) >= 1);
   });
 
   test('A1: ids come from randomFillSync with crypto: "node"', async () => {
-    const newId = idMaker("node");
-    const nodeCrypto = process.getBuiltinModule("node:crypto") as typeof import("node:crypto");
-    const original = nodeCrypto.randomFillSync;
-    let calls = 0;
-    (nodeCrypto as { randomFillSync: unknown }).randomFillSync = (b: Uint8Array) => {
-      calls++;
-      return original(b);
-    };
-    try {
-      for (let i = 0; i < 300; i++) await newId();
-    } finally {
-      (nodeCrypto as { randomFillSync: unknown }).randomFillSync = original;
-    }
-    assert.ok(calls >= 1);
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { MemoryStore } from "../stores/memory.js";
+      import { createSessionStorage } from "./id-storage.js";
+      const storage = createSessionStorage({ store: new MemoryStore(), cookie: { secrets: [${JSON.stringify(SECRET_A)}], crypto: "node" } });
+      const nodeCrypto = process.getBuiltinModule("node:crypto");
+      const original = nodeCrypto.randomFillSync;
+      let calls = 0;
+      nodeCrypto.randomFillSync = (b) => (calls++, original(b));
+      for (let i = 0; i < 300; i++) await storage.read(null);
+      console.log(calls);
+      `,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(Number(run.stdout) >= 1);
   });
 
   test("A1: Math.random appears nowhere in src/", async () => {

@@ -2,7 +2,7 @@ import type { CryptoBackend } from "../crypto/types.js";
 import { flashKey } from "../session/flash-keys.js";
 import { Session, stateOf } from "../session/session.js";
 import { patchedUser, type SessionRecord, type SessionStore } from "../stores/store.js";
-import { then, type MaybePromise } from "../util/maybe-promise.js";
+import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import type { Backend, Refusal, Write } from "./backend.js";
 import type { Carried } from "./engine.js";
 import { storeCall } from "./store-call.js";
@@ -50,21 +50,21 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
   recognise(json: string): MaybePromise<string | null> {
     const id = json.length === ID_LENGTH + 2 ? json.slice(1, -1) : "";
     if (!ID_SHAPE.test(id) || json !== `"${id}"`) return null;
-    return then(this.keyOf(id), (key) => id + key);
+    return chain(this.keyOf(id), (key) => id + key);
   }
 
   load(memo: string, stale: boolean, _raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal> {
     const id = memo.slice(0, ID_LENGTH);
     const key = memo.slice(ID_LENGTH);
     const store = this.store;
-    return then(storeCall("read", () => store.get(key, now)), (record) => {
+    return chain(storeCall("read", () => store.get(key, now)), (record) => {
       // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
       if (!record || record.expiresAt <= now) return { reason: "unknown", subject: id } satisfies Refusal;
       const { data, flash } = splitFlash(record.data);
       if (flash === null || store.take === undefined) return this.#session(id, key, stale, record, data, flash, false);
       // Claim the flash before anyone sees it: a concurrent request gets none (shown once).
       const names = Object.keys(flash).map(flashKey);
-      return then(storeCall("read", () => store.take!(key, names, now)), (taken) =>
+      return chain(storeCall("read", () => store.take!(key, names, now)), (taken) =>
         taken === null ? this.fresh(now) /* destroyed meanwhile */ : this.#session(id, key, stale, record, data, unflash(taken), true),
       );
     });
@@ -99,16 +99,16 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
       const wrote = patch
         ? storeCall("update", () => store.update(key, patch, now))
         : storeCall("touch", () => store.touch(key, now, expiresAt, now, owner));
-      return then(wrote, (alive) => {
+      return chain(wrote, (alive) => {
         if (alive) settled(key, patch ? patchedUser(owner, patch) : owner);
         return alive;
       });
     }
     const record = recordOf(state, this.userKey, now, expiresAt);
-    return then(this.keyOf(state.id), (newKey) => {
-      if (write === "create") return then(storeCall("create", () => store.create(newKey, record)), () => (settled(newKey, record.userId), true));
+    return chain(this.keyOf(state.id), (newKey) => {
+      if (write === "create") return chain(storeCall("create", () => store.create(newKey, record)), () => (settled(newKey, record.userId), true));
       // regenerateId(): the old record is replaced by the new one in one store step (docs/security.md, C1, L1, L2).
-      return then(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) => {
+      return chain(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) => {
         if (replaced) settled(newKey, record.userId);
         return replaced;
       });
@@ -116,7 +116,7 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
   }
 
   remove(storedId: string): MaybePromise<void> {
-    return then(this.keyOf(storedId), (key) => storeCall("delete", () => this.store.delete(key)));
+    return chain(this.keyOf(storedId), (key) => storeCall("delete", () => this.store.delete(key)));
   }
 
   token(session: Session<Data, FlashData>): { json: string; memo: string | undefined } {

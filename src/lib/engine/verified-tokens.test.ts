@@ -1,31 +1,28 @@
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { SECRET_A, cookiePair, fakeClock } from "../../../test/helpers.js";
-import type { Cookie, SealedCookie } from "../cookie/cookie.js";
+import { cryptoFor } from "../crypto/backend.js";
+import type { CryptoBackend } from "../crypto/types.js";
 import { createCookieSessionStorage } from "./cookie-storage.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 import { MemoryStore } from "../stores/memory.js";
 import { createSessionStorage } from "./id-storage.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 
-let restore: (() => void) | undefined;
-
-/** Counts MAC checks and decryptions by `storage`'s crypto backend until the test ends. */
-function countMacs(storage: { cookie: Cookie }): { count(): number } {
-  const backend = (storage.cookie as SealedCookie).crypto;
-  const { hmac, hmacBase64Url, decrypt } = backend;
+/**
+ * A node:crypto backend of the test's own that counts MAC checks and
+ * decryptions: a storage given it as `cookie.crypto` counts, no other does.
+ */
+function countingCrypto(): { crypto: CryptoBackend; count(): number; reset(): void } {
+  const base = cryptoFor("node");
   let n = 0;
-  backend.hmac = (k, d) => (n++, hmac.call(backend, k, d));
-  backend.hmacBase64Url = (k, d) => (n++, hmacBase64Url.call(backend, k, d));
-  backend.decrypt = (k, s, a) => (n++, decrypt.call(backend, k, s, a));
-  restore = () => Object.assign(backend, { hmac, hmacBase64Url, decrypt });
-  return { count: () => n };
+  const crypto: CryptoBackend = Object.create(base, {
+    hmac: { value: (k: unknown, d: string) => (n++, base.hmac(k, d)) },
+    hmacBase64Url: { value: (k: unknown, d: string) => (n++, base.hmacBase64Url(k, d)) },
+    decrypt: { value: (k: unknown, sealed: Uint8Array, aad: Uint8Array) => (n++, base.decrypt(k, sealed, aad)) },
+  });
+  return { crypto, count: () => n, reset: () => void (n = 0) };
 }
-
-afterEach(() => {
-  restore?.();
-  restore = undefined;
-});
 
 class CountingStore extends MemoryStore {
   gets = 0;
@@ -47,9 +44,10 @@ async function signIn(storage: { read(c: null): Promise<any>; save(s: any): Prom
 describe("tokens already authenticated", () => {
   test("a returning client's token skips the MAC check, but every request still asks the store", async () => {
     const store = new CountingStore();
-    const storage = createSessionStorage({ store, cookie });
+    const macs = countingCrypto();
+    const storage = createSessionStorage({ store, cookie: { ...cookie, crypto: macs.crypto } });
     const sid = await signIn(storage);
-    const macs = countMacs(storage);
+    macs.reset();
     for (let i = 0; i < 5; i++) assert.equal((await storage.read(sid)).get("user"), "ann");
     assert.equal(macs.count(), 0, "the token this storage issued is known authentic");
     assert.equal(store.gets, 5, "liveness is never cached");
@@ -58,8 +56,8 @@ describe("tokens already authenticated", () => {
   test("a token from elsewhere is checked in full once; a tampered copy is checked, and refused, every time", async () => {
     const store = new MemoryStore();
     const sid = await signIn(createSessionStorage({ store, cookie }));
-    const reader = createSessionStorage({ store, cookie }); // another process, in effect
-    const macs = countMacs(reader);
+    const macs = countingCrypto();
+    const reader = createSessionStorage({ store, cookie: { ...cookie, crypto: macs.crypto } }); // another process, in effect
     assert.equal((await reader.read(sid)).get("user"), "ann");
     assert.equal(macs.count(), 1);
     assert.equal((await reader.read(sid)).get("user"), "ann");
@@ -107,17 +105,18 @@ describe("cookie values already authenticated", () => {
     const kind = encrypt ? "an encrypted" : "a signed";
 
     test(`${kind} cookie this storage issued opens without a MAC check or decryption`, async () => {
-      const storage = createCookieSessionStorage({ cookie: { ...cookie, encrypt } });
+      const macs = countingCrypto();
+      const storage = createCookieSessionStorage({ cookie: { ...cookie, encrypt, crypto: macs.crypto } });
       const value = await signIn(storage);
-      const macs = countMacs(storage);
+      macs.reset();
       for (let i = 0; i < 3; i++) assert.equal((await storage.read(value)).get("user"), "ann");
       assert.equal(macs.count(), 0);
     });
 
     test(`${kind} cookie from elsewhere is checked once; a tampered copy is checked, and refused, every time`, async () => {
       const value = await signIn(createCookieSessionStorage({ cookie: { ...cookie, encrypt } }));
-      const reader = createCookieSessionStorage({ cookie: { ...cookie, encrypt } });
-      const macs = countMacs(reader);
+      const macs = countingCrypto();
+      const reader = createCookieSessionStorage({ cookie: { ...cookie, encrypt, crypto: macs.crypto } });
       assert.equal((await reader.read(value)).get("user"), "ann");
       assert.equal((await reader.read(value)).get("user"), "ann");
       assert.equal(macs.count(), 1, "remembered once authentic");

@@ -28,7 +28,7 @@ export const ABANDONED = 60_000;
 export const hexOfKey = (key: string) => Buffer.from(key, "base64url").toString("hex");
 export const keyOfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64url");
 
-/** The paths of `key`; any key that is not a 43-character base64url digest is refused before any `fs` call (SECURITY B4). */
+/** The paths of `key`; any key that is not a 43-character base64url digest is refused before any `fs` call (docs/security.md, B4). */
 export function sessionPaths(dir: string, key: string): SessionPaths {
   if (typeof key !== "string" || !STORE_KEY.test(key)) throw new SessionStoreError("file store: refused a malformed key");
   const hex = hexOfKey(key);

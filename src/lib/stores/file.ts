@@ -17,7 +17,7 @@ const DELETE_ROUNDS = 16;
 /**
  * One JSON file per session, in 256 shard directories named by the first two
  * hex digits of the key (see ./file-layout.ts); any key that is not a
- * 43-character base64url digest is refused before any `fs` call (SECURITY B4).
+ * 43-character base64url digest is refused before any `fs` call (docs/security.md, B4).
  * Writes are atomic and per-key changes hold a lock shared by every process
  * using the directory (see ./file-sessions.ts). A user's sessions are listed
  * by a directory of empty files (see ./file-user-index.ts).

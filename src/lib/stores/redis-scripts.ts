@@ -163,7 +163,7 @@ return 2
  * next listing or purge, so "log out everywhere" still reaches sessions made
  * before the upgrade (ARGV of the caller: now first).
  */
-export const LEGACY_MEMBER_MS = 400 * 24 * 3600 * 1000;
+const LEGACY_MEMBER_MS = 400 * 24 * 3600 * 1000;
 const UPGRADE_SET = `
 local function upgrade(k, now)
   if redis.call('TYPE', k).ok ~= 'set' then return 0 end

@@ -6,7 +6,7 @@
 export type MaybePromise<T> = T | Promise<T>;
 
 /** `f(x)`: now when `x` is a value, once it settles when it is a promise. */
-export function then<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
+export function chain<T, U>(x: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return x instanceof Promise ? x.then(f) : f(x);
 }
 
