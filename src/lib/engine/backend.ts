@@ -18,19 +18,19 @@ export type Write = "create" | "replace" | "update" | "touch";
  * under an id. A backend does the mechanics (decode, build records, call the
  * store); the engine decides which of them a read or a save needs.
  */
-export interface Backend<Data, FlashData> {
+export interface Backend<Data, FlashData, Memo = unknown> {
   /** The cookie carries the session's data: every write re-issues it, and only it. */
   readonly tokenIsData: boolean;
   /** A session for a request that brought none (nothing is stored until it is saved dirty). */
   fresh(now: number): Session<Data, FlashData>;
   /**
-   * What an authentic token's JSON stands for, in one string the engine may
-   * remember for that token (the id and its store key; the payload), or null
-   * when it is not of this backend's shape.
+   * What an authentic token's JSON stands for, which the engine may remember
+   * for that token (the id and its store key; the payload), or null when it is
+   * not of this backend's shape.
    */
-  recognise(json: string): MaybePromise<string | null>;
+  recognise(json: string): MaybePromise<Memo | null>;
   /** The session a recognised token stands for, or why it is refused. `raw` is the token as presented. */
-  load(memo: string, stale: boolean, raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal>;
+  load(memo: Memo, stale: boolean, raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal>;
   /** Performs `write`; false when the session ended meanwhile (nothing was written). Settles the session's expiry. */
   write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean>;
   /** Deletes what is stored under `storedId`. */
@@ -40,7 +40,7 @@ export interface Backend<Data, FlashData> {
    * it by (what `recognise` would make of it), or undefined when not worth
    * remembering.
    */
-  token(session: Session<Data, FlashData>, now: number): { json: string; memo: string | undefined };
+  token(session: Session<Data, FlashData>, now: number): { json: string; memo: Memo | undefined };
   /** What a security event about `session` (stored under `storedId`) is fingerprinted by. */
   subject(session: Session<Data, FlashData>, storedId: string): string;
 }

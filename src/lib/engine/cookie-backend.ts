@@ -50,7 +50,7 @@ function flashToKeep(session: Session<any, any>): Record<string, unknown> | null
 }
 
 /** Sessions sealed whole in the cookie: no server state. */
-export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData> {
+export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, string> {
   readonly tokenIsData = true;
 
   constructor(
@@ -86,7 +86,9 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData> 
     const created = Math.floor(state.createdAt / 1000);
     const seen = Math.max(created, Math.floor(now / 1000));
     state.expiresAt = expiryOf(this.t, created * 1000, seen * 1000);
-    state.carried = { lastSeenAt: now, stale: false } satisfies Carried;
+    const carried = state.carried as Carried | undefined;
+    if (carried === undefined) state.carried = { lastSeenAt: now, stale: false } satisfies Carried;
+    else carried.lastSeenAt = now;
     return true;
   }
 

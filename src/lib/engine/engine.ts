@@ -12,7 +12,7 @@ import { VerifiedTokens } from "./verified-tokens.js";
 
 /** What a storage is made of. */
 export interface EngineParts<Data, FlashData> {
-  backend: Backend<Data, FlashData>;
+  backend: Backend<Data, FlashData, any>;
   cookie: SealedCookie;
   carrier: Transport;
   timeouts: Timeouts;
@@ -28,11 +28,11 @@ export interface EngineParts<Data, FlashData> {
 export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> {
   readonly cookie: SealedCookie;
   readonly transport: Transport;
-  readonly #backend: Backend<Data, FlashData>;
+  readonly #backend: Backend<Data, FlashData, unknown>;
   readonly #t: Timeouts;
   readonly #onEvent: SessionEventListener | undefined;
   /** Authentic tokens, each with what the backend made of it: a returning client skips the MAC check and the decoding. */
-  readonly #verified = new VerifiedTokens<string>();
+  readonly #verified = new VerifiedTokens<unknown>();
   /** @internal */
   readonly [immediate]: Immediate<Data, FlashData>;
 
@@ -87,7 +87,8 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   }
 
   #adopt(loaded: MaybePromise<Session<Data, FlashData> | Refusal>, now: number): MaybePromise<Session<Data, FlashData>> {
-    return chain(loaded, (session) => (session instanceof Session ? session : this.#refuse(session, now)));
+    if (loaded instanceof Session) return loaded;
+    return loaded instanceof Promise ? loaded.then((found) => this.#adopt(found, now)) : this.#refuse(loaded, now);
   }
 
   /** A presented session that is refused: a fresh one, after the event (when someone listens). */

@@ -1,6 +1,6 @@
 import type { CryptoBackend } from "../crypto/types.js";
 import { flashKey } from "../session/flash-keys.js";
-import { Session, stateOf } from "../session/session.js";
+import { Session, stateOf, type SessionState } from "../session/session.js";
 import { patchedUser, type SessionRecord, type SessionStore } from "../stores/store.js";
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import type { Backend, Refusal, Write } from "./backend.js";
@@ -24,7 +24,13 @@ export interface StoredCarried extends Carried {
 }
 
 /** Sessions whose cookie carries only a signed id, with the data in a store under the id's hash. */
-export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
+/** An authentic token's session id and store key (kept apart: the key is a Map key on every request). */
+interface IdAndKey {
+  id: string;
+  key: string;
+}
+
+export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, IdAndKey> {
   readonly tokenIsData = false;
   readonly #newId: () => string;
 
@@ -46,16 +52,14 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
     return new Session<Data, FlashData>({ id: this.#newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId: this.#newId });
   }
 
-  /** An authentic token's id, joined with its store key. */
-  recognise(json: string): MaybePromise<string | null> {
+  /** An authentic token's id, with its store key. */
+  recognise(json: string): MaybePromise<IdAndKey | null> {
     const id = json.length === ID_LENGTH + 2 ? json.slice(1, -1) : "";
     if (!ID_SHAPE.test(id) || json !== `"${id}"`) return null;
-    return chain(this.keyOf(id), (key) => id + key);
+    return chain(this.keyOf(id), (key) => ({ id, key }));
   }
 
-  load(memo: string, stale: boolean, _raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal> {
-    const id = memo.slice(0, ID_LENGTH);
-    const key = memo.slice(ID_LENGTH);
+  load({ id, key }: IdAndKey, stale: boolean, _raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal> {
     const store = this.store;
     return chain(storeCall("read", () => store.get(key, now)), (record) => {
       // Strict: an id the store does not know (never issued, expired, destroyed) is never adopted (B3).
@@ -89,29 +93,21 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
     const expiresAt = expiryOf(this.t, state.createdAt, now);
     const store = this.store;
     const carried = state.carried as StoredCarried | undefined;
-    const settled = (key: string, owner: string | undefined) => {
-      state.carried = { lastSeenAt: now, stale: carried?.stale ?? false, key, owner } satisfies StoredCarried;
-      state.expiresAt = expiresAt;
-    };
     if (write === "update" || write === "touch") {
       const { key, owner } = carried!;
       const patch = write === "update" ? patchOf(state, this.userKey, now, expiresAt) : undefined;
       const wrote = patch
         ? storeCall("update", () => store.update(key, patch, now))
         : storeCall("touch", () => store.touch(key, now, expiresAt, now, owner));
-      return chain(wrote, (alive) => {
-        if (alive) settled(key, patch ? patchedUser(owner, patch) : owner);
-        return alive;
-      });
+      return chain(wrote, (alive) => alive && settle(state, now, expiresAt, key, patch ? patchedUser(owner, patch) : owner));
     }
     const record = recordOf(state, this.userKey, now, expiresAt);
     return chain(this.keyOf(state.id), (newKey) => {
-      if (write === "create") return chain(storeCall("create", () => store.create(newKey, record)), () => (settled(newKey, record.userId), true));
+      if (write === "create") return chain(storeCall("create", () => store.create(newKey, record)), () => settle(state, now, expiresAt, newKey, record.userId));
       // regenerateId(): the old record is replaced by the new one in one store step (docs/security.md, C1, L1, L2).
-      return chain(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) => {
-        if (replaced) settled(newKey, record.userId);
-        return replaced;
-      });
+      return chain(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) =>
+        replaced && settle(state, now, expiresAt, newKey, record.userId),
+      );
     });
   }
 
@@ -119,13 +115,26 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData> {
     return chain(this.keyOf(storedId), (key) => storeCall("delete", () => this.store.delete(key)));
   }
 
-  token(session: Session<Data, FlashData>): { json: string; memo: string | undefined } {
+  token(session: Session<Data, FlashData>): { json: string; memo: IdAndKey | undefined } {
     const state = stateOf(session);
     const key = (state.carried as StoredCarried | undefined)?.key;
-    return { json: JSON.stringify(state.id), memo: key === undefined ? undefined : state.id + key };
+    return { json: JSON.stringify(state.id), memo: key === undefined ? undefined : { id: state.id, key } };
   }
 
   subject(_session: Session<Data, FlashData>, storedId: string): string {
     return storedId;
   }
+}
+
+/** After a write: the session's expiry and the backend's bookkeeping as stored. */
+function settle(state: SessionState, now: number, expiresAt: number, key: string, owner: string | undefined): true {
+  const carried = state.carried as StoredCarried | undefined;
+  if (carried === undefined) state.carried = { lastSeenAt: now, stale: false, key, owner } satisfies StoredCarried;
+  else {
+    carried.lastSeenAt = now;
+    carried.key = key;
+    carried.owner = owner;
+  }
+  state.expiresAt = expiresAt;
+  return true;
 }
