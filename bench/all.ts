@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { httpChart, type Bar } from "./chart.js";
+import { scaleSection } from "./scale-section.js";
 import { DESCRIBE, targetTable, type Target, type Workload } from "./workloads.js";
 
 const quick = process.argv.includes("--quick");
@@ -71,6 +72,7 @@ ${cookie}
 ${stores}
 
 ${http}
-`,
+
+${scaleSection()}`,
 );
 console.log(`\nwrote bench/results/REPORT.md and bench/results/http.svg in ${seconds} s`);

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { RedisStore as ConnectRedisStore } from "connect-redis";
 import { Redis } from "ioredis";
@@ -25,7 +25,13 @@ import { fmt, machine } from "./harness.js";
 
 const arg = process.argv.indexOf("--sessions");
 const quick = process.argv.includes("--quick");
-const N = arg > 0 ? Number(process.argv[arg + 1]) : quick ? 20_000 : 1_000_000;
+const asked = arg > 0 ? Number(process.argv[arg + 1]) : quick ? 20_000 : 1_000_000;
+// Sized to the machine: the Cluster holds every session twice (masters and replicas) beside one
+// server's copy and the benchmark's own keys, about 2 KB a session in all; use at most a quarter
+// of the free memory, and say so when that is fewer sessions than asked.
+const fits = Math.floor((freemem() / 4 / 2048 / 1000)) * 1000;
+const N = Math.min(asked, Math.max(1000, fits));
+if (N < asked) console.error(`bench:scale: ${asked.toLocaleString("en-US")} sessions do not fit this machine's free memory; measuring ${N.toLocaleString("en-US")}`);
 const SAMPLES = quick ? 2_000 : 20_000;
 const BIG_USER = "user-big";
 const BIG = 1_000;
