@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { httpChart, type Bar } from "./chart.js";
+import { obstacleSection } from "./obstacles.js";
 import { scaleSection } from "./scale-section.js";
 import { DESCRIBE, targetTable, type Target, type Workload } from "./workloads.js";
 
@@ -65,6 +66,7 @@ Two workloads, both in every table:
 
 ${targetTable(targets)}
 
+${obstacleSection(targets)}
 ![HTTP throughput as a share of the bare server, many users and hot](http.svg)
 
 ${cookie}

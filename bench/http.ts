@@ -76,7 +76,9 @@ interface Server {
 class Skipped extends Error {}
 
 async function start(variant: Variant): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", variant], { stdio: ["ignore", "pipe", "inherit"] });
+  // BENCH_CPU_PROF=<dir>: each server writes its CPU profiles into <dir>/<variant> when it stops (read with bench/profile-top.mjs).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${variant.replace(/\W+/g, "-")}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts", variant], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await Promise.race([
     once(child.stdout!, "data").then(([chunk]) => (chunk as Buffer).toString().trim()),
     once(child, "exit").then(([code]) => {

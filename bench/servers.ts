@@ -25,6 +25,10 @@ export interface ServerRow {
   /** Commands per read and per save, over both workloads. */
   readTrips: number;
   saveTrips: number;
+  /** Mean CPU time of this process per read and per save, many users (us): the library's own work and its driver's. */
+  cpu: { read: number; save: number };
+  /** Redis only: the server's own time per command of a read and of a save (INFO commandstats, us per call). */
+  server?: { read: number; save: number };
 }
 
 const pct = (xs: number[]): Latency => {
@@ -32,10 +36,14 @@ const pct = (xs: number[]): Latency => {
   return { p50: s[Math.floor(s.length * 0.5)]!, p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]! };
 };
 
-async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+/** The call's result, its wall time and the CPU time this process spent meanwhile (us). */
+async function time<T>(fn: () => Promise<T>): Promise<[T, number, number]> {
+  const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
   const out = await fn();
-  return [out, Number(process.hrtime.bigint() - t) / 1000];
+  const wall = Number(process.hrtime.bigint() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  return [out, wall, used.user + used.system];
 }
 
 /** Runs `make(i)` for every i below `n`, `width` at a time, so that making 10,000 sessions on PostgreSQL, one commit each, does not dominate the run. */
@@ -55,6 +63,8 @@ interface Contender<S> {
   read(i: number): Promise<S>;
   change(session: S): void;
   save(i: number, session: S): Promise<void>;
+  /** The Redis command a read and a save send (lower case, as INFO commandstats names them). */
+  commands?: { read: string; save: string };
 }
 
 interface AnyStorage {
@@ -69,6 +79,7 @@ function tesseraContender(name: string, storage: AnyStorage, counter: { n: numbe
   return {
     name,
     counter,
+    ...(name.includes("redis") ? { commands: { read: "hgetall", save: "evalsha" } } : {}),
     async make(i) {
       const s = await storage.read(null);
       s.set("userId", `user-${i}`);
@@ -106,6 +117,7 @@ function connectRedisContender(client: unknown, prefix: string, counter: { n: nu
   return {
     name: "express-session + connect-redis 9",
     counter,
+    commands: { read: "get", save: "set" },
     async make(i) {
       const sid = randomBytes(24).toString("base64url");
       sids[i] = sid;
@@ -128,10 +140,12 @@ function connectRedisContender(client: unknown, prefix: string, counter: { n: nu
  * another server's work (Redis, or PostgreSQL finishing a commit on the same
  * two cores) pays for it, and the rotation spreads that over all of them.
  */
-async function measure(contenders: Contender<any>[], ops: number): Promise<ServerRow[]> {
+async function measure(contenders: Contender<any>[], ops: number, redis?: RedisStats): Promise<ServerRow[]> {
   for (const c of contenders) await fillConcurrently(USERS, (i) => c.make(i));
+  await redis?.reset();
   const lat = contenders.map(() => ({ "many users": { read: [] as number[], save: [] as number[] }, hot: { read: [] as number[], save: [] as number[] } }));
   const trips = contenders.map(() => ({ read: 0, save: 0 }));
+  const cpu = contenders.map(() => ({ read: 0, save: 0 }));
   const turns = contenders.flatMap((_, k) => WORKLOADS.map((w) => ({ k, w })));
   for (let op = 0; op < ops; op++) {
     for (let t = 0; t < turns.length; t++) {
@@ -139,16 +153,21 @@ async function measure(contenders: Contender<any>[], ops: number): Promise<Serve
       const c = contenders[k]!;
       const i = w === "hot" ? 0 : pick(USERS);
       c.counter.n = 0;
-      const [session, r] = await time(() => c.read(i));
+      const [session, r, rCpu] = await time(() => c.read(i));
       trips[k]!.read += c.counter.n;
       lat[k]![w].read.push(r);
       c.change(session);
       c.counter.n = 0;
-      const [, s] = await time(() => c.save(i, session));
+      const [, s, sCpu] = await time(() => c.save(i, session));
       trips[k]!.save += c.counter.n;
       lat[k]![w].save.push(s);
+      if (w === "many users") {
+        cpu[k]!.read += rCpu;
+        cpu[k]!.save += sCpu;
+      }
     }
   }
+  const perCall = redis ? await redis.perCall() : new Map<string, number>();
   return contenders.map((c, k) => ({
     name: c.name,
     workloads: {
@@ -157,7 +176,26 @@ async function measure(contenders: Contender<any>[], ops: number): Promise<Serve
     },
     readTrips: trips[k]!.read / (ops * WORKLOADS.length),
     saveTrips: trips[k]!.save / (ops * WORKLOADS.length),
+    cpu: { read: cpu[k]!.read / ops, save: cpu[k]!.save / ops },
+    ...(c.commands && perCall.size ? { server: { read: perCall.get(c.commands.read) ?? NaN, save: perCall.get(c.commands.save) ?? NaN } } : {}),
   }));
+}
+
+/** The Redis server's own account of its time per command, from a reset on. */
+interface RedisStats {
+  reset(): Promise<void>;
+  perCall(): Promise<Map<string, number>>;
+}
+
+function redisStats(client: { sendCommand(args: string[]): Promise<unknown> }): RedisStats {
+  return {
+    reset: async () => void (await client.sendCommand(["CONFIG", "RESETSTAT"])),
+    async perCall() {
+      const info = String(await client.sendCommand(["INFO", "commandstats"]));
+      // cmdstat_get:calls=10000,usec=12345,usec_per_call=1.23,...
+      return new Map([...info.matchAll(/^cmdstat_([a-z|]+):.*?usec_per_call=([\d.]+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+    },
+  };
 }
 
 export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[]; skipped: string[] }> {
@@ -168,6 +206,7 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
   const prefix = `tessera-bench:${randomBytes(4).toString("hex")}:`;
 
   const redis = createClient({ url: REDIS_URL });
+  let stats: RedisStats | undefined;
   redis.on("error", () => {});
   try {
     await redis.connect();
@@ -189,6 +228,7 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
     const storage = createRedisSessionStorage({ client: counted as never, prefix, cookie: { secrets: [SECRET] } });
     contenders.push(tesseraContender("tessera redis (node-redis)", storage, counter));
     contenders.push(connectRedisContender(counted, `${prefix}cr:`, counter));
+    stats = redisStats(redis);
     cleanups.push(async () => {
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await redis.del(keys);
       await redis.quit();
@@ -215,7 +255,7 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
 
   try {
     // Redis's contenders together, PostgreSQL's on its own: its commits would slow whatever runs next.
-    const redisRows = await measure(contenders.filter((c) => !c.name.includes("postgres")), ops);
+    const redisRows = await measure(contenders.filter((c) => !c.name.includes("postgres")), ops, stats);
     const pgRows = await measure(contenders.filter((c) => c.name.includes("postgres")), ops);
     return { rows: [...redisRows, ...pgRows], skipped };
   } finally {

@@ -214,14 +214,18 @@ for (const r of rows) {
 const servers = runs("servers") ? await measureServers(quick) : { rows: [], skipped: [] };
 console.log("\n# Redis and PostgreSQL: latency of one read and one save, and round trips per request");
 console.log(`storage read: getSession(cookie); save: one changed key. express-session + connect-redis: its cookie check (cookie-signature) and its store's get; its store's set. ` +
-  `Every contender and workload takes turns operation by operation; ${fmt(USERS)} sessions each.\n`);
-console.log("| store | read p50 / p99 (us), many users | save p50 / p99 (us), many users | read, hot | save, hot | round trips: read + save |");
-console.log("|---|---:|---:|---:|---:|---:|");
+  `Every contender and workload takes turns operation by operation; ${fmt(USERS)} sessions each. ` +
+  `CPU here: this process's CPU time during the call (cookie check, id hash, JSON, the driver's encoding and parsing), a mean. ` +
+  `Redis's own time: INFO commandstats, microseconds per call of the command a read and a save send (tessera: HGETALL, and EVALSHA of its update script with all it runs; connect-redis: GET, SET). ` +
+  `The rest of a latency is waiting: the network and the event loops.\n`);
+console.log("| store | read p50 / p99 (us), many users | save p50 / p99 (us), many users | read, hot | save, hot | round trips: read + save | CPU here per read / save (us), many users | Redis's own time per read / save command (us) |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of servers.rows) {
   const l = (x: Latency) => `${x.p50.toFixed(0)} / ${x.p99.toFixed(0)}`;
   const m = r.workloads["many users"];
   const h = r.workloads.hot;
-  console.log(`| ${r.name} | ${l(m.read)} | ${l(m.save)} | ${l(h.read)} | ${l(h.save)} | ${r.readTrips.toFixed(1)} + ${r.saveTrips.toFixed(1)} |`);
+  const server = r.server ? `${r.server.read.toFixed(1)} / ${r.server.save.toFixed(1)}` : "";
+  console.log(`| ${r.name} | ${l(m.read)} | ${l(m.save)} | ${l(h.read)} | ${l(h.save)} | ${r.readTrips.toFixed(1)} + ${r.saveTrips.toFixed(1)} | ${r.cpu.read.toFixed(0)} / ${r.cpu.save.toFixed(0)} | ${server} |`);
 }
 for (const line of servers.skipped) console.log(`skipped: ${line}`);
 

@@ -27,6 +27,17 @@ describe("memory store", () => {
     assert.deepEqual((await store.get(key(3), 1))?.data, { n: 3 });
   });
 
+  test("eviction gives every session read since it last moved a second chance: the oldest unread one goes, the read ones move last", () => {
+    const store = new MemoryStore({ maxSessions: 4 });
+    for (let i = 0; i < 4; i++) store.create(key(i), record(i));
+    for (let n = 0; n < 1000; n++) store.get(key(0), 1); // a busy session: marked, never moved by a read
+    store.get(key(1), 1);
+    store.create(key(4), record(4)); // 0 and 1 go last; 2, the oldest unread, goes
+    store.create(key(5), record(5)); // 3 is now the oldest unread
+    assert.equal(store.size, 4);
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => store.get(key(i), 1) !== null), [true, true, false, false, true, true]);
+  });
+
   test("no object is shared by reference with callers", async () => {
     const store = new MemoryStore();
     const data = { list: [1] };

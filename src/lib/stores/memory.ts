@@ -1,31 +1,8 @@
 import { SessionConfigError } from "../errors.js";
+import type { MemoryStoreOptions } from "./memory-options.js";
 import { applyPatch, patchedMaxAge, patchedUser, takeFields, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
-export interface MemoryStoreOptions {
-  /**
-   * The most sessions kept, signed-in and anonymous together. Default 100,000
-   * (about 30 MB with small sessions). Past it the least recently used
-   * anonymous session is evicted; a signed-in one only when no anonymous
-   * session is left.
-   */
-  maxSessions?: number;
-  /**
-   * The most anonymous sessions kept (a CSRF token on a login form, a
-   * visitor's cart), within `maxSessions`. Default `maxSessions`. Past it the
-   * least recently used anonymous session is evicted.
-   *
-   * Anonymous sessions always go first, whatever this bound: a flood of
-   * anonymous requests evicts only anonymous sessions, and signs nobody out. So
-   * the default lets a site without sign-in use all of `maxSessions`; set it
-   * lower to cap the share of memory visitors can take.
-   *
-   * A session counts as signed in while it has an owner (the value under
-   * `userKey`), and from the moment it is regenerated (`regenerateId()`, as a
-   * login does) even without a `userKey`; it counts as anonymous again when its
-   * owner is removed.
-   */
-  maxAnonymousSessions?: number;
-}
+export type { MemoryStoreOptions } from "./memory-options.js";
 
 // Times are kept as whole seconds since 2020: small integers that V8 stores
 // inline (a millisecond timestamp would be a 16-byte heap number, three per session).
@@ -46,17 +23,35 @@ class Entry {
   userId: string | undefined;
   /** The session's own cookie lifetime (seconds), when it has one. */
   maxAge: number | undefined;
+  /** Bit 1: `priority`; bit 2: `used`. One slot for both, since every slot costs each session 8 bytes. */
+  private bits: number;
   constructor(
     public json: string,
     record: SessionRecord,
-    /** Signed in: evicted only when no anonymous session is left. */
-    public priority: boolean,
+    priority: boolean,
   ) {
+    this.bits = priority ? 1 : 0;
     this.userId = record.userId;
     this.created = toSeconds(record.createdAt);
     this.seen = toSeconds(record.lastSeenAt);
     this.expires = toSeconds(record.expiresAt);
     this.maxAge = record.maxAge;
+  }
+
+  /** Signed in: evicted only when no anonymous session is left. */
+  get priority(): boolean {
+    return (this.bits & 1) !== 0;
+  }
+  set priority(on: boolean) {
+    this.bits = on ? this.bits | 1 : this.bits & ~1;
+  }
+
+  /** Read since it last went to the end of its tier: eviction gives it a second chance. */
+  get used(): boolean {
+    return (this.bits & 2) !== 0;
+  }
+  set used(on: boolean) {
+    this.bits = on ? this.bits | 2 : this.bits & ~2;
   }
 
   get expiresAt(): number {
@@ -83,8 +78,12 @@ function bound(name: string, value: unknown, most: number, hint: string): number
  * A bounded, expiring in-process store: fit for production on one process.
  * The per-request methods answer directly, without a promise.
  * Signed-in and anonymous sessions sit in two Maps whose insertion order is
- * their recency order (a read moves an entry to the end), so eviction takes
- * the first entry of one of them.
+ * their recency order, and eviction takes the first entry of one of them
+ * that was not read since it went last; one that was goes to the end instead
+ * (the "second chance" approximation of least recently used). A read only
+ * marks its entry: moving it on every read, as a Map allows, left a dead copy
+ * of a busy session in its hash chain per read until the Map next resized,
+ * and made every lookup of that session slower the busier it was.
  */
 export class MemoryStore implements SessionStore {
   private readonly signedIn = new Map<string, Entry>();
@@ -128,10 +127,15 @@ export class MemoryStore implements SessionStore {
     if (entry.userId !== undefined) this.unindex(entry.userId, key);
   }
 
-  /** Evicts the least recently used session of `tier`. */
+  /** Evicts the oldest session of `tier` not read since it went last; the read ones on the way go last. */
   private evictFrom(tier: Map<string, Entry>): void {
-    const [oldest, entry] = tier.entries().next().value as [string, Entry];
-    this.drop(oldest, entry);
+    // Ends: every entry moved is unmarked, so a second pass meets an unmarked one.
+    for (const [key, entry] of tier) {
+      if (!entry.used) return this.drop(key, entry);
+      entry.used = false;
+      tier.delete(key);
+      tier.set(key, entry);
+    }
   }
 
   private insert(key: string, entry: Entry, now: number): void {
@@ -171,10 +175,7 @@ export class MemoryStore implements SessionStore {
   get(key: string, now: number): SessionRecord | null {
     const entry = this.live(key, now);
     if (!entry) return null;
-    // Most recently used goes last.
-    const tier = this.tier(entry);
-    tier.delete(key);
-    tier.set(key, entry);
+    entry.used = true;
     return this.toRecord(entry);
   }
 
@@ -214,6 +215,7 @@ export class MemoryStore implements SessionStore {
     this.tier(entry).delete(key);
     entry.priority = priority;
     if (!priority && this.anonymous.size >= this.maxAnonymous) this.evictFrom(this.anonymous);
+    entry.used = false;
     this.tier(entry).set(key, entry);
   }
 
