@@ -231,7 +231,7 @@ for (const line of servers.skipped) console.log(`skipped: ${line}`);
 
 const life = runs("lifecycle") ? await measureLifecycle(quick) : { sessions: USERS, rows: [], skipped: [] };
 console.log(`\n# What a login and a flash cost: one request (read + save) of each kind, p50 / p99 (us), many users: ${fmt(life.sessions)} distinct sessions, each request picks one at random`);
-console.log("change: one key changed. login: regenerateId() (one atomic replace). flash shown: a pending flash taken as the session is read, read, and gone. flash unread: taken as read, not looked at, put back on save.\n");
+console.log("change: one key changed. login: regenerateId() (one atomic replace). flash shown: a pending flash taken as the session is read, read, and gone. flash unread: taken as read, not looked at, put back on save. Many users only: a login replaces its session and a flash shown is gone, so one session cannot be measured over and over (no hot workload).\n");
 console.log("| store | change | login (regenerate) | flash shown | flash left unread |");
 console.log("|---|---:|---:|---:|---:|");
 const cell = ([a, b]: [number, number]) => `${a.toFixed(0)} / ${b.toFixed(0)}`;
