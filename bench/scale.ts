@@ -29,7 +29,7 @@ const asked = arg > 0 ? Number(process.argv[arg + 1]) : quick ? 20_000 : 1_000_0
 // Sized to the machine: the Cluster holds every session twice (masters and replicas) beside one
 // server's copy and the benchmark's own keys, about 2 KB a session in all; use at most a quarter
 // of the free memory, and say so when that is fewer sessions than asked.
-const fits = Math.floor((freemem() / 4 / 2048 / 1000)) * 1000;
+const fits = Math.floor(freemem() / 4 / 2048 / 1000) * 1000;
 const N = Math.min(asked, Math.max(1000, fits));
 if (N < asked) console.error(`bench:scale: ${asked.toLocaleString("en-US")} sessions do not fit this machine's free memory; measuring ${N.toLocaleString("en-US")}`);
 const SAMPLES = quick ? 2_000 : 20_000;

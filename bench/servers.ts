@@ -73,13 +73,13 @@ interface AnyStorage {
 }
 type AnySession = Awaited<ReturnType<AnyStorage["read"]>>;
 
-function tesseraContender(name: string, storage: AnyStorage, counter: { n: number }): Contender<AnySession> {
+function tesseraContender(name: string, storage: AnyStorage, counter: { n: number }, commands?: Contender<AnySession>["commands"]): Contender<AnySession> {
   const cookies: string[] = [];
   const pair = (h: string) => h.slice(0, h.indexOf(";"));
   return {
     name,
     counter,
-    ...(name.includes("redis") ? { commands: { read: "hgetall", save: "evalsha" } } : {}),
+    ...(commands ? { commands } : {}),
     async make(i) {
       const s = await storage.read(null);
       s.set("userId", `user-${i}`);
@@ -226,7 +226,7 @@ export async function measureServers(quick: boolean): Promise<{ rows: ServerRow[
       },
     });
     const storage = createRedisSessionStorage({ client: counted as never, prefix, cookie: { secrets: [SECRET] } });
-    contenders.push(tesseraContender("tessera redis (node-redis)", storage, counter));
+    contenders.push(tesseraContender("tessera redis (node-redis)", storage, counter, { read: "hgetall", save: "evalsha" }));
     contenders.push(connectRedisContender(counted, `${prefix}cr:`, counter));
     stats = redisStats(redis);
     cleanups.push(async () => {

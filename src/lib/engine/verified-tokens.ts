@@ -26,6 +26,7 @@ export class VerifiedTokens<V> {
   private readonly half: number;
   private lookups = 0;
   private hits = 0;
+  /** Tokens turned away since the last one admitted while admitting few (0-15). */
   private skipped = 0;
 
   constructor(
@@ -58,7 +59,11 @@ export class VerifiedTokens<V> {
 
   add(token: string, value: V): void {
     if (token.length > this.maxLength) return;
-    if (this.lookups >= 256 && this.hits * 8 < this.lookups && (this.skipped++ & 15) !== 0) return;
+    if (this.lookups >= 256 && this.hits * 8 < this.lookups) {
+      const admit = this.skipped === 0;
+      this.skipped = (this.skipped + 1) & 15;
+      if (!admit) return;
+    }
     this.put(ownCopy(token), value);
   }
 
