@@ -1,4 +1,4 @@
 // `tessera-session/hono`: Hono middleware (`app.use(session(storage))`, then `c.get("session")`).
-export { session } from "./lib/adapters/hono.js";
+export { session, type SessionEnv } from "./lib/adapters/hono.js";
 export { getSession } from "./lib/adapters/request-sessions.js";
 export { currentSession, type IntegrationOptions } from "./lib/adapters/context.js";

@@ -442,6 +442,54 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.deepEqual(spy.calls, {});
     }),
 
+  "touch() extends a session without changing it; a session never stored stays unsaved": (make) =>
+    using(make, {}, async ({ request, clock, spy }) => {
+      const a = await request(null, (s) => s.set("v", 1));
+      const before = a.session.expiresAt!.getTime();
+      clock.advance(10); // well before a sliding refresh is due (60 s)
+      const touched = await request(a.cookie, (s) => s.touch());
+      assert.equal(spy.count("touch") + spy.count("update"), 1, "one write");
+      assert.equal(touched.session.expiresAt!.getTime(), before + 10_000, "the idle timeout slid by 10 s");
+      assert.equal((await request(a.cookie)).session.get("v"), 1, "the data is as it was");
+      const writes = spy.count("create");
+      const fresh = await request(null, (s) => s.touch());
+      assert.equal(fresh.setCookie, null);
+      assert.equal(spy.count("create"), writes, "nothing created for a touched new session");
+    }),
+
+  "reload() reads what another request saved and drops this request's unsaved changes": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => s.set("count", 1));
+      const waiting = await storage.read(a.cookie);
+      waiting.set("draft", "unsaved");
+      await request(a.cookie, (s) => s.set("count", 2));
+      await waiting.reload();
+      assert.deepEqual([waiting.isNew, waiting.get("count"), waiting.get("draft")], [false, 2, undefined]);
+      waiting.set("count", 3);
+      await storage.save(waiting);
+      assert.equal((await request(a.cookie)).session.get("count"), 3, "the reloaded session saves as usual");
+    }),
+
+  "reload() of a session ended elsewhere is a fresh empty one, and a flash received before it stays received": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => {
+        s.set("user", "ann");
+        s.flash("notice", "hi");
+      });
+      const showing = await storage.read(a.cookie);
+      assert.equal(showing.get("notice"), "hi");
+      await showing.reload();
+      assert.deepEqual([showing.get("notice"), showing.get("user")], ["hi", "ann"], "still this request's");
+      await storage.save(showing);
+      assert.equal((await request(a.cookie)).session.get("notice"), undefined, "and shown once");
+
+      const waiting = await storage.read(a.cookie);
+      await request(a.cookie, (s) => s.destroy());
+      await waiting.reload();
+      assert.deepEqual([waiting.isNew, waiting.entries()], [true, []]);
+      assert.notEqual(waiting.id, a.session.id);
+    }),
+
   "the store never holds a usable session id": (make) =>
     using(make, {}, async ({ request, fixture }) => {
       const a = await request(null, (s) => s.set("userId", "u1"));

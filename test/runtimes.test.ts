@@ -114,7 +114,11 @@ function expected(ambient: string): Record<string, unknown> {
       },
       second: { body: `n=2; currentSession: ${ambient}`, setCookie: "theme=dark; Path=/" },
       untouched: { status: 303, setCookie: null },
-      outside: "getSession(request): this request is not handled inside withSession()",
+      outside:
+        "getSession(request): this request is not handled inside withSession() or the session() middleware. " +
+        "A request derived from the handled one (new Request(url, request)) is found only while that request is handled, " +
+        "where the runtime has AsyncLocalStorage and the integration was made without { currentSession: false }: " +
+        "pass the Request the handler was given, or call currentSession()",
     },
     "hono: session middleware": {
       first: [200, "n=1", "no-store"],

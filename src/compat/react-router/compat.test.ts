@@ -169,6 +169,21 @@ describe("their documentation's examples, with only the import changed", () => {
     assert.equal((await oursStorage.getSession(myCookie)).get("userId"), "ours");
   });
 
+  test('createFileSessionStorage({ ids: "react-router" }) writes 64-bit ids that @react-router/node reads: a rollback logs no one out', async () => {
+    const cookie = ours.createCookie("__session", { secrets: [SECRET_A], sameSite: true });
+    const theirsStorage = rrNode.createFileSessionStorage({ dir, cookie: rr.createCookie("__session", { secrets: [SECRET_A], sameSite: true }) });
+    const oursStorage = createFileSessionStorage({ dir, cookie, ids: "react-router" });
+    const mine = await oursStorage.getSession(null);
+    mine.set("userId", "made-after-the-migration");
+    const myCookie = pair(await oursStorage.commitSession(mine));
+    assert.match((await oursStorage.getSession(myCookie)).id, /^[0-9a-f]{16}$/);
+    const back = await theirsStorage.getSession(myCookie);
+    assert.equal(back.get("userId"), "made-after-the-migration");
+    back.set("visits", 2);
+    await theirsStorage.commitSession(back);
+    assert.equal((await oursStorage.getSession(myCookie)).get("visits"), 2, "both directions");
+  });
+
   test("a custom createSessionStorage over a Map", async () => {
     const map = new Map<string, { data: unknown; expires?: Date }>();
     const { getSession, commitSession, destroySession } = ours.createSessionStorage({

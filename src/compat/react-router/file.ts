@@ -18,14 +18,23 @@ function fileOf(dir: string, id: string): string | null {
  * react-router's file session storage, reading and writing its files (JSON
  * `{ data, expires }`), with 128-bit CSPRNG ids for new sessions and atomic
  * writes (temporary file + rename).
+ *
+ * `ids: "react-router"` makes new ids of 16 hex digits (64 bits from the CSPRNG,
+ * react-router's own length), which `@react-router/node`'s file storage reads:
+ * old and new servers can then share the directory, and a rollback logs no one
+ * out. The default, 128-bit ids, is one-way: react-router refuses those files.
  */
 export function createFileSessionStorage<Data = SessionData, FlashData = Data>({
   cookie,
   dir,
+  ids = "tessera",
 }: {
   cookie?: Cookie | (CookieOptions & { name?: string });
   dir: string;
+  /** The length of new ids: `"tessera"` (32 hex digits, default) or `"react-router"` (16, readable by its file storage). */
+  ids?: "tessera" | "react-router";
 }): SessionStorage<Data, FlashData> {
+  const idBytes = ids === "react-router" ? 8 : 16;
   const write = async (file: string, data: unknown, expires: Date | undefined, flag: "wx" | "w") => {
     await mkdir(dirname(file), { recursive: true });
     const content = JSON.stringify({ data, expires });
@@ -38,7 +47,7 @@ export function createFileSessionStorage<Data = SessionData, FlashData = Data>({
     cookie,
     async createData(data, expires) {
       for (;;) {
-        const id = newHexId();
+        const id = newHexId(idBytes);
         try {
           await write(fileOf(dir, id)!, data, expires, "wx");
           return id;

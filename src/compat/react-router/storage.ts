@@ -94,9 +94,12 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
   };
 }
 
-/** 16 bytes from the CSPRNG as 32 hex digits (react-router's memory ids come from a non-cryptographic generator). */
-export function newHexId(): string {
-  return Array.from(cryptoFor().random(16), (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * `bytes` from the CSPRNG as hex digits: 16 (128 bits) by default; react-router's
+ * memory ids come from a non-cryptographic generator.
+ */
+export function newHexId(bytes = 16): string {
+  return Array.from(cryptoFor().random(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** In-memory sessions with 128-bit CSPRNG ids; expired ones are dropped when read. */

@@ -10,7 +10,7 @@ export interface IntegrationOptions extends TransportOptions {
    * of a minimal `tessera/node` request's CPU, measured): pass false when
    * nothing calls `currentSession()`.
    */
-  currentSession?: boolean;
+  currentSession?: boolean | undefined;
 }
 
 interface AsyncLocalStorageLike<T> {
@@ -62,6 +62,11 @@ const context = createContext();
 /** Runs `fn` with `request` as the current request session, unless the options turn that off. */
 export function runWithSession<R>(request: RequestSession<any, any>, fn: () => R, options: IntegrationOptions): R {
   return context && options.currentSession !== false ? context.run(request, fn) : fn();
+}
+
+/** The request session `runWithSession` is running, if any (and if the runtime has AsyncLocalStorage). */
+export function requestSessionInContext(): RequestSession<any, any> | undefined {
+  return context?.getStore();
 }
 
 /**

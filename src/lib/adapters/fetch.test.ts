@@ -224,6 +224,38 @@ describe("withSession through a real HTTP server", () => {
   });
 });
 
+describe("getSession(request) and derived requests", () => {
+  const cookie = { secrets: [SECRET_A], name: "sid", secure: false };
+
+  test("a request derived with new Request(url, request) finds the handled request's session", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    const handler = withSession(storage, async (request) => {
+      const derived = new Request(new URL("/rewritten", request.url), request);
+      const s = await getSession(derived);
+      assert.equal(s, await getSession(request), "the one session of the request");
+      s.set("n", 1);
+      return new Response("ok");
+    });
+    const res = await handler(new Request("http://127.0.0.1/"));
+    assert.equal(res.headers.getSetCookie().length, 1, "its change is saved");
+  });
+
+  test("without AsyncLocalStorage in use, a derived request is refused with what to do instead", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    let message = "";
+    const handler = withSession(
+      storage,
+      async (request) => {
+        message = await getSession(new Request(request.url, request)).then(() => "found", (e: Error) => e.message);
+        return new Response("ok");
+      },
+      { currentSession: false },
+    );
+    await handler(new Request("http://127.0.0.1/"));
+    assert.match(message, /^getSession\(request\): this request is not handled inside withSession\(\).*pass the Request the handler was given, or call currentSession\(\)$/);
+  });
+});
+
 describe("F2: Secure cookies and plain http", () => {
   const secure = { secrets: [SECRET_A], name: "sid" };
   const handler = (options?: { trustProxy?: boolean }) =>

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from "hono";
 import { SessionStoreError } from "../errors.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
@@ -6,11 +7,13 @@ import { runWithSession, type IntegrationOptions } from "./context.js";
 import { fetchResponse, originOf, unavailableResponse, withHeaders } from "./fetch-response.js";
 import { sessionOfRequest } from "./request-sessions.js";
 
-/** The Hono context as far as this middleware uses it. */
-interface HonoContextLike {
-  req: { raw: Request };
-  res: Response;
-  set(key: "session", value: Session<any, any>): void;
+/**
+ * The Hono `Env` the middleware provides: `c.get("session")` typed with the
+ * storage's data. `new Hono<SessionEnv<Data>>()` types every handler of the app;
+ * `app.use(session(storage))` types the routes chained after it.
+ */
+export interface SessionEnv<Data = SessionData, FlashData = Data> {
+  Variables: { session: Session<Data, FlashData> };
 }
 
 /**
@@ -21,13 +24,16 @@ interface HonoContextLike {
  *
  * ```ts
  * import { session } from "tessera-session/hono";
- * const app = new Hono<{ Variables: { session: Session } }>();
+ * const app = new Hono<SessionEnv<Data>>();
  * app.use(session(storage));
  * app.get("/", (c) => c.text(String(c.get("session").get("count"))));
  * ```
  */
-export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: IntegrationOptions = {}) {
-  return async (c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> => {
+export function session<Data = SessionData, FlashData = Data>(
+  storage: SessionStorage<Data, FlashData>,
+  options: IntegrationOptions = {},
+): MiddlewareHandler<SessionEnv<Data, FlashData>> {
+  return async (c, next) => {
     const request = c.req.raw;
     const rs = sessionOfRequest(storage, request);
     let current: Session<Data, FlashData>;

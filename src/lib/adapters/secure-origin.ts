@@ -14,7 +14,7 @@ import { isProduction } from "../util/environment.js";
  */
 export interface TransportOptions {
   /** Honour `X-Forwarded-Proto` (set only behind a proxy you control). Default false. */
-  trustProxy?: boolean;
+  trustProxy?: boolean | undefined;
 }
 
 /** What a request says about how it reached the server. */

@@ -7,23 +7,23 @@ export interface CookieAttributes {
    * Seconds until the browser drops the cookie (`Max-Age`), a whole number of at
    * most 400 days. Without it the cookie lasts until the browser closes.
    */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** A fixed expiry date. `maxAge` wins when both are set (RFC 6265 §5.3). */
-  expires?: Date;
+  expires?: Date | undefined;
   /** Unset by default: host-only, the safest scope (OWASP). */
-  domain?: string;
+  domain?: string | undefined;
   /** Default `/`. */
-  path?: string;
+  path?: string | undefined;
   /** Default true: scripts cannot read the cookie. */
-  httpOnly?: boolean;
+  httpOnly?: boolean | undefined;
   /** Default true. Set false only for plain-http development. */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /** Default `"lax"`. `"none"` requires `secure`. `true` means `"strict"`. */
-  sameSite?: "lax" | "strict" | "none" | boolean;
+  sameSite?: "lax" | "strict" | "none" | boolean | undefined;
   /** CHIPS partitioned cookie; requires `secure`. */
-  partitioned?: boolean;
+  partitioned?: boolean | undefined;
   /** Chrome's `Priority` attribute. */
-  priority?: "low" | "medium" | "high";
+  priority?: "low" | "medium" | "high" | undefined;
 }
 
 /** Browsers keep at most this many seconds (RFC 6265bis "Cookie Lifetime Limits"). */

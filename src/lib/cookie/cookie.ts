@@ -22,9 +22,9 @@ export interface CookieOptions extends CookieAttributes {
    * Secrets, newest first: the first signs (or encrypts), every one verifies
    * (or decrypts). Each at least 32 bytes. Without secrets the cookie is plain.
    */
-  secrets?: string[];
+  secrets?: string[] | undefined;
   /** Encrypt with AES-256-GCM instead of only signing. Needs `secrets`. */
-  encrypt?: boolean;
+  encrypt?: boolean | undefined;
   /**
    * Which implementation computes HMAC, AES-256-GCM and SHA-256: `"node"`
    * (`node:crypto`) or `"web"` (Web Crypto). Both produce identical bytes, so
@@ -32,7 +32,7 @@ export interface CookieOptions extends CookieAttributes {
    * have it, Web Crypto elsewhere. For tests: both kinds, or a `CryptoBackend`
    * of the test's own (one that counts calls, say).
    */
-  crypto?: CryptoKind | CryptoBackend;
+  crypto?: CryptoKind | CryptoBackend | undefined;
 }
 
 /** Overrides for one `serialize` call. */

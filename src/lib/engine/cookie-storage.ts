@@ -11,7 +11,7 @@ export interface CookieSessionStorageOptions extends StorageOptions {
    * Accept a cookie up to this many seconds past its expiry, for fleets whose
    * clocks drift apart (iron-session uses 60). Default 0.
    */
-  clockTolerance?: number;
+  clockTolerance?: number | undefined;
 }
 
 /**

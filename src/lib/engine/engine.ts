@@ -68,9 +68,25 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     return (await this.#persist(session, true))!;
   }
 
+  /** Reads a token again, for `session.reload()`. */
+  readonly #reread = (token: string | undefined): Promise<Session<Data, FlashData>> => promised(() => this.#open(token));
+
   #read(input: CookieInput): MaybePromise<Session<Data, FlashData>> {
+    return this.#open(this.transport.token(input));
+  }
+
+  /** The session of a raw token, remembering the token (and how to read it again) for `reload()`. */
+  #open(raw: string | undefined): MaybePromise<Session<Data, FlashData>> {
+    return chain(this.#opened(raw), (session) => {
+      const state = stateOf(session);
+      state.token = raw;
+      state.reread = this.#reread;
+      return session;
+    });
+  }
+
+  #opened(raw: string | undefined): MaybePromise<Session<Data, FlashData>> {
     const now = this.#t.now();
-    const raw = this.transport.token(input);
     if (!raw) return this.#backend.fresh(now);
     const known = this.#verified.get(raw);
     if (known !== undefined) return this.#adopt(this.#backend.load(known, false, raw, now), now);
@@ -127,7 +143,8 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
 
   #update(session: Session<Data, FlashData>, state: SessionState, now: number, always: boolean): MaybePromise<string | null> {
     const { lastSeenAt, stale } = state.carried as Carried;
-    const touchDue = now - lastSeenAt >= this.#t.touch;
+    const touchDue = state.touched || now - lastSeenAt >= this.#t.touch;
+    state.touched = false;
     const dirty = session.dirty;
     if (this.#backend.tokenIsData) {
       // The token is the session: a change, a touch (its payload slides the idle timeout) or an old secret re-issues it.

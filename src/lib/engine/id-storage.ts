@@ -13,15 +13,16 @@ import { UserSessions, type SessionInfo } from "./user-sessions.js";
 export type { SessionInfo } from "./user-sessions.js";
 
 /** The options of every id storage: the storage's, and the user index's key. */
-export interface IdStorageOptions extends StorageOptions {
+export interface IdStorageOptions<Data = SessionData> extends StorageOptions {
   /**
-   * The session key that holds the user id. With it, `listSessions(userId)` and
+   * The session key that holds the user id (a key of the session's data, so a
+   * typo does not compile). With it, `listSessions(userId)` and
    * `destroyAllSessions(userId)` ("log out everywhere else") work.
    */
-  userKey?: string;
+  userKey?: NoInfer<keyof Data & string> | undefined;
 }
 
-export interface IdSessionStorageOptions extends IdStorageOptions {
+export interface IdSessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data> {
   /**
    * Where the data lives: a `SessionStore`, or a Remix-style strategy
    * `{ createData, readData, updateData, deleteData }`.
@@ -35,9 +36,9 @@ export interface IdSessionStorage<Data = SessionData, FlashData = Data, Store ex
   /** The store the data lives in (`storage.store.ensureTable()` for PostgreSQL, `settled()` for files). */
   readonly store: Store;
   /** The live sessions of `userId` (needs `userKey`). */
-  listSessions(userId: string, options?: { current?: Session<Data, FlashData> }): Promise<SessionInfo[]>;
+  listSessions(userId: string, options?: { current?: Session<Data, FlashData> | undefined }): Promise<SessionInfo<Data>[]>;
   /** Ends every session of `userId` but `except`; returns how many ended. */
-  destroyAllSessions(userId: string, options?: { except?: Session<Data, FlashData> }): Promise<number>;
+  destroyAllSessions(userId: string, options?: { except?: Session<Data, FlashData> | undefined }): Promise<number>;
   /** Ends one session of `userId`, named by the handle `listSessions` gave. */
   destroyUserSession(userId: string, handle: string): Promise<boolean>;
   /** Deletes expired sessions from the store, when it supports it; returns how many. */
@@ -50,7 +51,7 @@ class IdStorage<Data, FlashData, Store extends SessionStore> extends Engine<Data
 
   constructor(
     readonly store: Store,
-    options: IdStorageOptions,
+    options: IdStorageOptions<Data>,
   ) {
     const timeouts = resolveTimeouts(options);
     const cookie = sessionCookie(options.cookie, false, timeouts.now);
@@ -60,11 +61,12 @@ class IdStorage<Data, FlashData, Store extends SessionStore> extends Engine<Data
     this.#now = timeouts.now;
   }
 
-  async listSessions(userId: string, options: { current?: Session<Data, FlashData> } = {}): Promise<SessionInfo[]> {
-    return this.#users.list(userId, options?.current);
+  async listSessions(userId: string, options: { current?: Session<Data, FlashData> | undefined } = {}): Promise<SessionInfo<Data>[]> {
+    // The store holds what this storage's sessions saved: their data type.
+    return this.#users.list(userId, options?.current) as Promise<SessionInfo<Data>[]>;
   }
 
-  async destroyAllSessions(userId: string, options: { except?: Session<Data, FlashData> } = {}): Promise<number> {
+  async destroyAllSessions(userId: string, options: { except?: Session<Data, FlashData> | undefined } = {}): Promise<number> {
     return this.#users.destroyAll(userId, options?.except);
   }
 
@@ -81,7 +83,7 @@ class IdStorage<Data, FlashData, Store extends SessionStore> extends Engine<Data
 /** A storage over `store`, for the factories of each store (one options shape, one return type). */
 export function storageOver<Data, FlashData, Store extends SessionStore>(
   store: Store,
-  options: IdStorageOptions,
+  options: IdStorageOptions<Data>,
 ): IdSessionStorage<Data, FlashData, Store> {
   return new IdStorage<Data, FlashData, Store>(store, options);
 }
@@ -93,7 +95,7 @@ export function storageOver<Data, FlashData, Store extends SessionStore>(
  * const storage = createSessionStorage({ store: myStore, cookie: { secrets: [process.env.SESSION_SECRET!] } });
  * ```
  */
-export function createSessionStorage<Data = SessionData, FlashData = Data>(options: IdSessionStorageOptions): IdSessionStorage<Data, FlashData> {
+export function createSessionStorage<Data = SessionData, FlashData = Data>(options: IdSessionStorageOptions<Data>): IdSessionStorage<Data, FlashData> {
   const store = isStrategy(options.store) ? fromStrategy(options.store) : options.store;
   return storageOver<Data, FlashData, SessionStore>(store, options);
 }

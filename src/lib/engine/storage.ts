@@ -22,7 +22,7 @@ export interface SessionCookieOptions extends Omit<CookieOptions, "secrets"> {
    * with a `domain` or a `path` other than `/`. The same in development and
    * production: `secure: false` with the default name is an error.
    */
-  name?: string;
+  name?: string | undefined;
 }
 
 /**
@@ -69,26 +69,26 @@ export interface Transport {
 /** Options every storage takes. */
 export interface StorageOptions extends TimeoutOptions {
   /** The session cookie. Its `secrets` are required in production. */
-  cookie?: SessionCookieOptions;
+  cookie?: SessionCookieOptions | undefined;
   /**
    * Called for security events: sessions created, regenerated, destroyed, and
    * presented sessions refused (tampered, expired, unknown). Off by default, so
    * an attacker cannot flood the logs; wire it to your logger.
    */
-  onEvent?: SessionEventListener;
+  onEvent?: SessionEventListener | undefined;
   /**
    * Where the token travels: `"cookie"` (default), or `{ header: "x-session-token" }`
    * / `{ header: "authorization" }` (Bearer) for non-browser clients. In header
    * mode `save` returns the token for that response header, and "" when the
    * session ended.
    */
-  transport?: TransportOption;
+  transport?: TransportOption | undefined;
 }
 
 /** Overrides for one `commitSession` call. */
 export interface CommitOptions {
   /** Max-Age for this cookie, capped at the session's own expiry. */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 /**

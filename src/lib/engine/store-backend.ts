@@ -33,6 +33,7 @@ interface IdAndKey {
 export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, IdAndKey> {
   readonly tokenIsData = false;
   readonly #newId: () => string;
+  #warnedUserKey = false;
 
   constructor(
     readonly store: SessionStore,
@@ -102,6 +103,7 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
       return chain(wrote, (alive) => alive && settle(state, now, expiresAt, key, patch ? patchedUser(owner, patch) : owner));
     }
     const record = recordOf(state, this.userKey, now, expiresAt);
+    if (state.phase === "regenerated" && record.userId === undefined && this.userKey !== undefined) this.#warnNoUser(state.data);
     return chain(this.keyOf(state.id), (newKey) => {
       if (write === "create") return chain(storeCall("create", () => store.create(newKey, record)), () => settle(state, now, expiresAt, newKey, record.userId));
       // regenerateId(): the old record is replaced by the new one in one store step (docs/security.md, C1, L1, L2).
@@ -109,6 +111,23 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
         replaced && settle(state, now, expiresAt, newKey, record.userId),
       );
     });
+  }
+
+  /**
+   * A regenerated session (a sign-in, usually) saved without the `userKey`
+   * value: "log out everywhere" will not find it. Said once per storage, with
+   * the keys it has (never their values), since a typo there fails silently.
+   */
+  #warnNoUser(data: Record<string, unknown>): void {
+    if (this.#warnedUserKey) return;
+    this.#warnedUserKey = true;
+    const keys = Object.keys(data);
+    const near = keys.find((k) => k.toLowerCase() === this.userKey!.toLowerCase());
+    console.warn(
+      `tessera: a regenerated session was saved without "${this.userKey}" (the storage's userKey) in its data, ` +
+        `so listSessions() and destroyAllSessions() will not find it. Its keys: ${keys.join(", ") || "none"}.` +
+        (near ? ` Did you mean userKey: "${near}"?` : " If this was a sign-in, set the user id under that key (a string or a number)."),
+    );
   }
 
   remove(storedId: string): MaybePromise<void> {

@@ -6,17 +6,17 @@ export interface TimeoutOptions {
    * Sliding: a session unused for this long is gone. Default 14 days.
    * Enforced on the server, never by the cookie's Max-Age alone.
    */
-  idleTimeout?: number;
+  idleTimeout?: number | undefined;
   /** From creation, never extended by activity. Default 30 days, or `idleTimeout` when that is longer. */
-  absoluteTimeout?: number;
+  absoluteTimeout?: number | undefined;
   /**
    * Sliding expiry refreshes a session at most once per this many seconds, so a
    * busy user costs one touch an interval, not a write per request.
    * Default: a tenth of `idleTimeout`, at most one hour. Must be shorter than `idleTimeout`.
    */
-  touchInterval?: number;
+  touchInterval?: number | undefined;
   /** The clock, in milliseconds since the epoch (tests pass a fake one). */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 export interface Timeouts {

@@ -1,13 +1,13 @@
 import type { CryptoBackend } from "../crypto/types.js";
 import { SessionConfigError } from "../errors.js";
 import { unflashKey } from "../session/flash-keys.js";
-import { Session, stateOf } from "../session/session.js";
+import { Session, stateOf, type SessionData } from "../session/session.js";
 import type { SessionStore } from "../stores/store.js";
 import { storeCall } from "./store-call.js";
 import type { StoredCarried } from "./store-backend.js";
 
 /** One session of a user, as `listSessions` shows it: never its id or its store key. */
-export interface SessionInfo {
+export interface SessionInfo<Data = SessionData> {
   /** An opaque handle for `destroyUserSession`; it cannot be used as a session. */
   handle: string;
   /** True for the session passed as `current`. */
@@ -15,8 +15,8 @@ export interface SessionInfo {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
-  /** The stored values (flash values left out). */
-  data: Record<string, unknown>;
+  /** The stored values (flash values left out): the session's data type, each key possibly absent. */
+  data: Partial<Data>;
 }
 
 /**

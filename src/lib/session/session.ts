@@ -3,8 +3,10 @@ import { checkKey, flashKeys } from "./flash-keys.js";
 import type { SessionInit, SessionState, State } from "./state.js";
 export type { Phase, SessionInit, SessionState } from "./state.js";
 import { checkJsonValue, checkLifetime } from "./checks.js";
+import type { JsonSafe } from "./json.js";
+export type { Json, JsonSafe } from "./json.js";
 
-/** Session values: anything JSON can carry. */
+/** Session values: anything JSON can carry (`set` refuses the rest, at compile time and at run time). */
 export type SessionData = { [key: string]: unknown };
 
 type ValueOf<Data, FlashData, K> =
@@ -59,6 +61,9 @@ export class Session<Data = SessionData, FlashData = Data> {
       maxAgeChanged: false,
       carried: init.carried,
       newId: init.newId,
+      touched: false,
+      token: undefined,
+      reread: undefined,
     };
   }
 
@@ -108,8 +113,12 @@ export class Session<Data = SessionData, FlashData = Data> {
     return hasOwn(s.data, key);
   }
 
-  /** Stores `value` (JSON data: a `Date`, `Map` or class instance is a TypeError). `set(key, undefined)` unsets. */
-  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+  /**
+   * Stores `value`: JSON data only. A `Date`, `Map`, `Set` or function does not
+   * compile, and a class instance (or anything else JSON would change) is a
+   * `TypeError` naming the key. `set(key, undefined)` unsets.
+   */
+  set<K extends keyof Data & string, V extends Data[K]>(key: K, value: V & JsonSafe<V>): void {
     const s = writable(this.#s);
     checkKey(key);
     if (value === undefined) return this.unset(key);
@@ -130,11 +139,38 @@ export class Session<Data = SessionData, FlashData = Data> {
    * request sees it, then it is gone. A request that never reads it (a
    * favicon, a prefetch) leaves it in place.
    */
-  flash<K extends keyof FlashData & string>(key: K, value: FlashData[K]): void {
+  flash<K extends keyof FlashData & string, V extends FlashData[K]>(key: K, value: V & JsonSafe<V>): void {
     const s = writable(this.#s);
     checkKey(key);
     checkJsonValue(key, value);
     putOwn((s.flashOut ??= emptyRecord()), key, value);
+  }
+
+  /**
+   * Extends the session without changing it (express-session's `touch()`):
+   * saving slides its idle timeout and re-sends a cookie that has a lifetime,
+   * as a due sliding refresh would. A session never stored stays unsaved.
+   */
+  touch(): void {
+    writable(this.#s).touched = true;
+  }
+
+  /**
+   * Reads the session again (express-session's `reload()`): this request's unsaved
+   * changes go, the flash values it received stay. A session ended meanwhile is now
+   * a fresh empty one; a cookie session goes back to what the request's cookie holds.
+   */
+  async reload(): Promise<void> {
+    const s = writable(this.#s);
+    if (s.reread === undefined) throw new Error("reload(): this session did not come from a storage's read()");
+    const again = stateOfSession((await s.reread(s.token)) as Session<any, any>);
+    if (!again.isNew) {
+      // The same session: what this request was given of its flash is its own, already claimed.
+      again.flashIn = s.flashIn;
+      again.flashRead = s.flashRead;
+      (again as { flashTaken: boolean }).flashTaken = s.flashTaken;
+    }
+    Object.assign(s, again);
   }
 
   /** Drops every value, flash included; the id stays. */
@@ -161,7 +197,7 @@ export class Session<Data = SessionData, FlashData = Data> {
    * Saving replaces the old record by the new one in one step: if the old
    * session ended meanwhile (a logout elsewhere), nothing is created.
    */
-  regenerateId(options: { keep?: ReadonlyArray<keyof Data & string> } = {}): void {
+  regenerateId(options: { keep?: ReadonlyArray<keyof Data & string> | undefined } = {}): void {
     const s = writable(this.#s);
     s.phase = "regenerated";
     if (s.newId) s.id = s.newId();

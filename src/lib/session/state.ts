@@ -51,6 +51,12 @@ export interface State {
   maxAgeChanged: boolean;
   carried: unknown;
   readonly newId: (() => string) | undefined;
+  /** `touch()` was called: saving extends the session as a due sliding refresh would. */
+  touched: boolean;
+  /** The token the session was read from, for `reload()`. */
+  token: string | undefined;
+  /** Reads the session of a token again, as a new `Session` (set by the storage that read it), for `reload()`. */
+  reread: ((token: string | undefined) => Promise<unknown>) | undefined;
 }
 
 /**
@@ -58,5 +64,5 @@ export interface State {
  * read-only, and the few facts only the storage moves (its phase after a write,
  * the expiry, its own bookkeeping).
  */
-export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried">> &
-  Pick<State, "phase" | "storedId" | "expiresAt" | "carried">;
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">;

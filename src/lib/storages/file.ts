@@ -2,7 +2,7 @@ import { storageOver, type IdSessionStorage, type IdStorageOptions } from "../en
 import type { SessionData } from "../session/session.js";
 import { FileStore, type FileStoreOptions } from "../stores/file.js";
 
-export interface FileSessionStorageOptions extends IdStorageOptions, FileStoreOptions {}
+export interface FileSessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data>, FileStoreOptions {}
 
 /**
  * Sessions as one JSON file each under `dir`: atomic writes, mode 0600, safe
@@ -16,7 +16,7 @@ export interface FileSessionStorageOptions extends IdStorageOptions, FileStoreOp
  * ```
  */
 export function createFileSessionStorage<Data = SessionData, FlashData = Data>(
-  options: FileSessionStorageOptions,
+  options: FileSessionStorageOptions<Data>,
 ): IdSessionStorage<Data, FlashData, FileStore> {
   return storageOver<Data, FlashData, FileStore>(new FileStore(options), options);
 }

@@ -2,7 +2,7 @@ import { storageOver, type IdSessionStorage, type IdStorageOptions } from "../en
 import type { SessionData } from "../session/session.js";
 import { MemoryStore, type MemoryStoreOptions } from "../stores/memory.js";
 
-export interface MemorySessionStorageOptions extends IdStorageOptions, MemoryStoreOptions {}
+export interface MemorySessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data>, MemoryStoreOptions {}
 
 /**
  * Sessions in process memory: bounded by `maxSessions` (and anonymous ones by
@@ -16,7 +16,7 @@ export interface MemorySessionStorageOptions extends IdStorageOptions, MemorySto
  * ```
  */
 export function createMemorySessionStorage<Data = SessionData, FlashData = Data>(
-  options: MemorySessionStorageOptions = {},
+  options: MemorySessionStorageOptions<Data> = {},
 ): IdSessionStorage<Data, FlashData, MemoryStore> {
   return storageOver<Data, FlashData, MemoryStore>(new MemoryStore(options), options);
 }

@@ -2,7 +2,7 @@ import { storageOver, type IdSessionStorage, type IdStorageOptions } from "../en
 import type { SessionData } from "../session/session.js";
 import { PostgresStore, type PostgresStoreOptions } from "../stores/postgres.js";
 
-export interface PostgresSessionStorageOptions extends IdStorageOptions, PostgresStoreOptions {}
+export interface PostgresSessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data>, PostgresStoreOptions {}
 
 /**
  * ```ts
@@ -14,7 +14,7 @@ export interface PostgresSessionStorageOptions extends IdStorageOptions, Postgre
  * ```
  */
 export function createPostgresSessionStorage<Data = SessionData, FlashData = Data>(
-  options: PostgresSessionStorageOptions,
+  options: PostgresSessionStorageOptions<Data>,
 ): IdSessionStorage<Data, FlashData, PostgresStore> {
   return storageOver<Data, FlashData, PostgresStore>(new PostgresStore(options), options);
 }

@@ -2,7 +2,7 @@ import { storageOver, type IdSessionStorage, type IdStorageOptions } from "../en
 import type { SessionData } from "../session/session.js";
 import { RedisStore, type RedisStoreOptions } from "../stores/redis.js";
 
-export interface RedisSessionStorageOptions extends IdStorageOptions, RedisStoreOptions {}
+export interface RedisSessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data>, RedisStoreOptions {}
 
 /**
  * ```ts
@@ -16,7 +16,7 @@ export interface RedisSessionStorageOptions extends IdStorageOptions, RedisStore
  * `ioredis`) goes in the same place: see docs/redis-cluster.md.
  */
 export function createRedisSessionStorage<Data = SessionData, FlashData = Data>(
-  options: RedisSessionStorageOptions,
+  options: RedisSessionStorageOptions<Data>,
 ): IdSessionStorage<Data, FlashData, RedisStore> {
   return storageOver<Data, FlashData, RedisStore>(new RedisStore(options), options);
 }

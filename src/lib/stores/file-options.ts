@@ -8,7 +8,7 @@ export interface FileStoreOptions {
   /** The directory that holds the sessions. Created (mode 0700) when missing. */
   dir: string;
   /** How long a write may wait for another process's lock (ms). Default 5000. */
-  lockTimeout?: number;
+  lockTimeout?: number | undefined;
   /**
    * Read session files with synchronous calls (default true). A session file is
    * a few hundred bytes in the page cache: four system calls take about 10 us,
@@ -16,7 +16,7 @@ export interface FileStoreOptions {
    * (bench/stores.ts). Set false when `dir` is on a network file system, where
    * one read can stall for milliseconds.
    */
-  syncReads?: boolean;
+  syncReads?: boolean | undefined;
 }
 
 const shown = (value: unknown) => (typeof value === "string" ? JSON.stringify(value) : String(value));

@@ -6,7 +6,7 @@ export interface MemoryStoreOptions {
    * anonymous session is evicted; a signed-in one only when no anonymous
    * session is left.
    */
-  maxSessions?: number;
+  maxSessions?: number | undefined;
   /**
    * The most anonymous sessions kept (a CSRF token on a login form, a
    * visitor's cart), within `maxSessions`. Default `maxSessions`. Past it the
@@ -22,5 +22,5 @@ export interface MemoryStoreOptions {
    * login does) even without a `userKey`; it counts as anonymous again when its
    * owner is removed.
    */
-  maxAnonymousSessions?: number;
+  maxAnonymousSessions?: number | undefined;
 }

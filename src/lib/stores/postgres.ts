@@ -11,9 +11,9 @@ export interface PostgresStoreOptions {
   /** Your `pg` Pool. */
   pool: PgQueryable;
   /** The table, optionally schema-qualified. Default `"tessera_sessions"`. */
-  table?: string;
+  table?: string | undefined;
   /** A query that takes longer fails with `SessionStoreError` (ms, 1 to 2147483647). Default 5000. */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 /** Unquoted identifiers only: `name` or `schema.name`, lower case. Anything else never reaches SQL. */

@@ -17,16 +17,16 @@ export interface RedisStoreOptions {
    */
   client: RedisClientLike;
   /** Prefix of every key. Default `"tessera:"`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** A command that takes longer fails with `SessionStoreError` (ms). Default 2000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * Replicas that must hold each write before it counts as done (`WAIT` after
    * every write); a write they do not confirm in time fails with
    * `SessionStoreError`, though the master may keep it. Default: none, so a
    * failover can lose the last writes the old master acknowledged.
    */
-  durability?: RedisDurability;
+  durability?: RedisDurability | undefined;
 }
 
 /**
