@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
@@ -13,7 +13,7 @@ import { fmt, machine } from "./harness.js";
 import { DESCRIBE, pick, targetTable, USERS, WORKLOADS, writeResults, type Target, type Workload } from "./workloads.js";
 
 const quick = process.argv.includes("--quick");
-const ROUNDS = quick ? 1 : 10;
+const ROUNDS = Number(process.argv.find((a) => a.startsWith("--rounds="))?.slice(9) ?? (quick ? 1 : 10));
 const SECONDS = quick ? 1 : 2;
 const WARM_UP = quick ? 0.5 : 1;
 /**
@@ -24,7 +24,7 @@ const WARM_UP = quick ? 0.5 : 1;
  */
 const CONNECTIONS = Number(process.argv.find((a) => a.startsWith("--connections="))?.slice(14) ?? 100);
 
-const ALL = [
+const CORE = [
   "bare",
   "cookie echo",
   "hand-written cookie",
@@ -44,11 +44,38 @@ const ALL = [
   "hand-written redis",
   "tessera redis",
   "express-session redis",
-] as const;
-type Variant = (typeof ALL)[number];
+];
+
+/**
+ * The framework servers (bench/frameworks/<name>.ts, one variant per process):
+ * the bare framework, with a tessera cookie session, and with its usual session
+ * packages, each doing the same counter. A variant is named "<framework> <variant>".
+ */
+const FRAMEWORKS: Record<string, string[]> = {
+  fastify: ["bare", "tessera", "@fastify/secure-session", "@fastify/session"],
+  koa: ["bare", "tessera", "koa-session"],
+  h3: ["bare", "tessera", "h3 useSession"],
+  sveltekit: ["bare", "tessera", "hand-written event.cookies"],
+  next: ["bare", "tessera", "iron-session"],
+};
+/** The framework and its server's variant, of a framework variant. */
+function frameworkOf(variant: string): { framework: string; sub: string } | undefined {
+  const space = variant.indexOf(" ");
+  const framework = variant.slice(0, space);
+  return FRAMEWORKS[framework] ? { framework, sub: variant.slice(space + 1) } : undefined;
+}
+const FRAMEWORK_VARIANTS = Object.entries(FRAMEWORKS)
+  .filter(([framework]) => existsSync(`bench/frameworks/${framework}.ts`))
+  .flatMap(([framework, subs]) => subs.map((sub) => `${framework} ${sub}`));
+const ALL = [...CORE, ...FRAMEWORK_VARIANTS];
+type Variant = string;
 
 /** `--only=a,b`: measure just these variants (for a focused comparison). */
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",")
+  .flatMap((v) => (v === "frameworks" ? FRAMEWORK_VARIANTS : [v]));
 /** `--workload=hot` or `--workload="many users"`: one workload only (for a focused comparison). */
 const workloadArg = process.argv.find((a) => a.startsWith("--workload="))?.slice(11);
 const RUN_WORKLOADS = WORKLOADS.filter((w) => !workloadArg || w === workloadArg);
@@ -64,7 +91,7 @@ const KIND: Partial<Record<Variant, { floor: Variant; peers: Variant[] }>> = {
   "tessera redis": { floor: "hand-written redis", peers: ["express-session redis"] },
 };
 /** Variants that keep no session: their many users send random cookie-sized values, so that the requests weigh the same. */
-const NO_SESSION = new Set<Variant>(["bare", "cookie echo"]);
+const NO_SESSION = new Set<Variant>(["bare", "cookie echo", ...FRAMEWORK_VARIANTS.filter((v) => v.endsWith(" bare"))]);
 
 interface Server {
   child: ChildProcess;
@@ -78,7 +105,9 @@ class Skipped extends Error {}
 async function start(variant: Variant): Promise<Server> {
   // BENCH_CPU_PROF=<dir>: each server writes its CPU profiles into <dir>/<variant> when it stops (read with bench/profile-top.mjs).
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${variant.replace(/\W+/g, "-")}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts", variant], { stdio: ["ignore", "pipe", "inherit"] });
+  const fw = frameworkOf(variant);
+  const script = fw ? [`bench/frameworks/${fw.framework}.ts`, fw.sub] : ["bench/http-server.ts", variant];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", ...script], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await Promise.race([
     once(child.stdout!, "data").then(([chunk]) => (chunk as Buffer).toString().trim()),
     once(child, "exit").then(([code]) => {
@@ -88,18 +117,22 @@ async function start(variant: Variant): Promise<Server> {
   const url = `http://127.0.0.1:${port}/`;
   const first = await fetch(url);
   await first.text();
-  const setCookie = first.headers.getSetCookie()[0];
-  return { child, url, cookie: setCookie ? pair(setCookie) : "" };
+  const setCookies = first.headers.getSetCookie();
+  return { child, url, cookie: setCookies.map(pair).join("; ") };
 }
 
 const pair = (setCookie: string) => setCookie.slice(0, setCookie.indexOf(";") < 0 ? undefined : setCookie.indexOf(";"));
 
-/** The `name=value` of the first Set-Cookie among autocannon's response headers (raw names, any case). */
+/**
+ * The `name=value` pairs of the Set-Cookie lines among autocannon's response
+ * headers (raw names, any case), as one Cookie header: koa-session sends its
+ * signature as a second cookie.
+ */
 function setCookieOf(headers: Record<string, string | string[]>): string | undefined {
   for (const name in headers) {
     if (name.length !== 10 || name.toLowerCase() !== "set-cookie") continue;
     const v = headers[name]!;
-    return pair(Array.isArray(v) ? v[0]! : v);
+    return Array.isArray(v) ? v.map(pair).join("; ") : pair(v);
   }
   return undefined;
 }
@@ -319,6 +352,24 @@ try {
         `\nEncrypted against signed-only (${w}): tessera cookie is ${times(ratio(w, "tessera cookie", "remix cookie"))} Remix's signed cookie, ` +
           `the hand-written AES-256-GCM cookie ${times(ratio(w, "hand-written cookie", "remix cookie"))}.`,
       );
+    }
+    lines.push("");
+  }
+  const frameworks = Object.keys(FRAMEWORKS).filter((f) => stats[RUN_WORKLOADS[0]!].has(`${f} tessera`));
+  for (const w of RUN_WORKLOADS) {
+    if (!frameworks.length) break;
+    lines.push(`## Frameworks, ${w}: each framework bare, with a tessera cookie session, and with its usual session package\n`);
+    lines.push("| framework | bare req/s | tessera vs bare | usual package vs bare | tessera vs usual package | tessera CPU per request vs usual package |");
+    lines.push("|---|---:|---:|---:|---:|---:|");
+    for (const f of frameworks) {
+      const peers = FRAMEWORKS[f]!.filter((sub) => sub !== "bare" && sub !== "tessera" && stats[w].has(`${f} ${sub}`));
+      const bare = stats[w].get(`${f} bare`);
+      for (const sub of peers) {
+        lines.push(
+          `| ${f} | ${bare ? fmt(median(bare.rps)) : ""} | ${times(ratio(w, `${f} tessera`, `${f} bare`))} | ${sub}: ${times(ratio(w, `${f} ${sub}`, `${f} bare`))} | ` +
+            `${times(ratio(w, `${f} tessera`, `${f} ${sub}`))} | ${times(cpuRatio(w, `${f} tessera`, `${f} ${sub}`))} |`,
+        );
+      }
     }
     lines.push("");
   }
