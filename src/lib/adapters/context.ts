@@ -1,5 +1,6 @@
 import type { Session, SessionData } from "../session/session.js";
 import type { TransportOptions } from "./secure-origin.js";
+import { builtinModule } from "../util/builtin.js";
 
 /** Options of `withSession`, the Hono `session` and the node `session` middleware. */
 export interface IntegrationOptions extends TransportOptions {
@@ -46,14 +47,9 @@ export class RequestSession<Data = SessionData, FlashData = Data> {
  * nodejs_compat), found at run time so the core imports nothing from `node:`.
  */
 function createContext(): AsyncLocalStorageLike<RequestSession<any, any>> | undefined {
-  const g = globalThis as {
-    AsyncLocalStorage?: new () => AsyncLocalStorageLike<RequestSession<any, any>>;
-    process?: { getBuiltinModule?: (id: string) => unknown };
-  };
+  type Ctor = new () => AsyncLocalStorageLike<RequestSession<any, any>>;
   const Ctor =
-    g.AsyncLocalStorage ??
-    (g.process?.getBuiltinModule?.("node:async_hooks") as { AsyncLocalStorage?: new () => AsyncLocalStorageLike<RequestSession<any, any>> } | undefined)
-      ?.AsyncLocalStorage;
+    (globalThis as { AsyncLocalStorage?: Ctor }).AsyncLocalStorage ?? builtinModule<{ AsyncLocalStorage?: Ctor }>("node:async_hooks")?.AsyncLocalStorage;
   return Ctor ? new Ctor() : undefined;
 }
 

@@ -2,20 +2,17 @@ import type * as NodeCrypto from "node:crypto";
 import type { CryptoBackend } from "./types.js";
 import { isBase64UrlText } from "./base64url.js";
 import { RandomPool } from "./random-pool.js";
+import { builtinModule } from "../util/builtin.js";
 
 type NodeBuffer = typeof globalThis extends { Buffer: infer B } ? B : never;
 
-interface NodeProcess {
-  getBuiltinModule?: (id: string) => unknown;
-}
 
 /**
  * `node:crypto`, reached through `process.getBuiltinModule` (Node >= 20.16, Bun,
  * Deno) so that no `node:` import sits in the core. Returns undefined elsewhere.
  */
 export function createNodeBackend(): CryptoBackend | undefined {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  const c = proc?.getBuiltinModule?.("node:crypto") as typeof NodeCrypto | undefined;
+  const c = builtinModule<typeof NodeCrypto>("node:crypto");
   const Buf = (globalThis as { Buffer?: NodeBuffer }).Buffer as unknown as typeof import("node:buffer").Buffer;
   if (!c?.createHmac || !Buf) return undefined;
   const pool = new RandomPool((buf) => c.randomFillSync(buf));

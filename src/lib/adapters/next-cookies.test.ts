@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { controlFlowStatus } from "./next-control-flow.js";
+import { setCookieValue, setOnCookieStore, withCookie, type NextCookieStore } from "./next-cookies.js";
+
+test("withCookie replaces, adds or drops one cookie of a Cookie header and keeps the others' bytes", () => {
+  assert.equal(withCookie("a=1; sid=old; b=%20x", "sid", "new"), "sid=new; a=1; b=%20x");
+  assert.equal(withCookie(null, "sid", "new"), "sid=new");
+  assert.equal(withCookie("sid=old;a=1;flag", "sid", null), "a=1; flag");
+  assert.equal(withCookie("sidx=1; sid = old", "sid", "n"), "sid=n; sidx=1");
+});
+
+test("setOnCookieStore hands Next's cookie store every attribute of the storage's Set-Cookie", () => {
+  const set: unknown[] = [];
+  const store: NextCookieStore = { get: () => undefined, set: (cookie) => set.push(cookie) };
+  setOnCookieStore(store, "sid=S1.ab-_.c; Max-Age=60; Domain=example.com; Path=/app; Expires=Thu, 01 Jan 2099 00:00:00 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Strict");
+  assert.deepEqual(set, [
+    {
+      name: "sid",
+      value: "S1.ab-_.c",
+      maxAge: 60,
+      domain: "example.com",
+      path: "/app",
+      expires: new Date("2099-01-01T00:00:00Z"),
+      httpOnly: true,
+      secure: true,
+      partitioned: true,
+      priority: "high",
+      sameSite: "strict",
+    },
+  ]);
+  assert.throws(() => setOnCookieStore(store, "sid=a b; Path=/"), /would not survive Next's encoding/);
+  assert.equal(setCookieValue("sid=v.1; Path=/"), "v.1");
+  assert.equal(setCookieValue("sid="), "");
+});
+
+test("controlFlowStatus knows Next's redirect and access-fallback throws, and nothing else", () => {
+  assert.equal(controlFlowStatus({ digest: "NEXT_REDIRECT;replace;/a;b?c=1;307;" }), 307);
+  assert.equal(controlFlowStatus({ digest: "NEXT_REDIRECT;push;/;303;" }), 303);
+  assert.equal(controlFlowStatus({ digest: "NEXT_HTTP_ERROR_FALLBACK;404" }), 404);
+  assert.equal(controlFlowStatus({ digest: "NEXT_HTTP_ERROR_FALLBACK;403" }), 403);
+  assert.equal(controlFlowStatus({ digest: "NEXT_NOT_FOUND" }), 404);
+  assert.equal(controlFlowStatus({ digest: "DYNAMIC_SERVER_USAGE" }), undefined);
+  assert.equal(controlFlowStatus(new Error("boom")), undefined);
+  assert.equal(controlFlowStatus(null), undefined);
+});

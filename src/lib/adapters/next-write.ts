@@ -1,0 +1,110 @@
+import { cookies, headers } from "next/headers.js";
+import { SessionStoreError } from "../errors.js";
+import type { SessionStorage } from "../engine/storage.js";
+import type { Session } from "../session/session.js";
+import { commitHeaders } from "./commit-policy.js";
+import { fetchResponse, originOf, unavailableResponse, withHeaders } from "./fetch-response.js";
+import { controlFlowStatus } from "./next-control-flow.js";
+import { requestToken, setOnCookieStore, type NextCookieStore, type NextHeaderStore } from "./next-cookies.js";
+import type { RequestOrigin, TransportOptions } from "./secure-origin.js";
+
+/** A Route Handler that gets the request's session first: `(session, request, context)`. */
+export type SessionRouteHandler<Data, FlashData, Req extends Request, Context> = (
+  session: Session<Data, FlashData>,
+  request: Req,
+  context: Context,
+) => Response | Promise<Response>;
+
+/** A Server Action that gets the request's session first, then its own arguments. */
+export type SessionAction<Data, FlashData, Args extends unknown[], Result> = (session: Session<Data, FlashData>, ...args: Args) => Result | Promise<Result>;
+
+/** The 503 in place of whatever `answer` gives when the session store is down. */
+async function orUnavailable(answer: () => Promise<Response>): Promise<Response> {
+  try {
+    return await answer();
+  } catch (error) {
+    if (error instanceof SessionStoreError) return unavailableResponse();
+    throw error;
+  }
+}
+
+/**
+ * Saves `session` into Next's cookie store, for a response Next makes itself
+ * (a Server Action's, or the one `redirect()` or `notFound()` in a Route Handler
+ * ends with). Next adds its own `Cache-Control` to those; `Vary` is not sent.
+ */
+async function commitToCookies<Data, FlashData>(
+  storage: SessionStorage<Data, FlashData>,
+  session: Session<Data, FlashData>,
+  status: number,
+  origin: () => RequestOrigin,
+  options: TransportOptions,
+): Promise<void> {
+  const out = await commitHeaders(storage, session, { status, header: () => null }, origin, options);
+  const token = out?.find((h) => h.name === storage.transport.responseHeader);
+  if (!token) return;
+  if (storage.transport.kind !== "cookie") {
+    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${token.name} header: use a Route Handler that returns its Response`);
+  }
+  setOnCookieStore((await cookies()) as NextCookieStore, token.value);
+}
+
+/**
+ * `route(handler)`: a Route Handler with its session. Read before the handler
+ * (a store outage is a 503 and the handler never runs), saved after it:
+ * into the Response it returns (the storage's `Set-Cookie` as it is, with
+ * `Cache-Control: no-store` and `Vary`), or through `cookies()` when it ends with
+ * `redirect()`/`notFound()`. A handler that throws anything else, or answers
+ * 5xx, saves nothing; Next answers a throw with 500.
+ */
+export function routeWrapper<Data, FlashData>(storage: () => SessionStorage<Data, FlashData>, options: TransportOptions) {
+  return <Req extends Request, Context>(handler: SessionRouteHandler<Data, FlashData, Req, Context>) =>
+    (request: Req, context: Context): Promise<Response> =>
+      orUnavailable(async () => {
+        const s = storage();
+        const origin = () => originOf(request);
+        const session = await s.read(request);
+        let response: Response;
+        try {
+          response = await handler(session, request, context);
+        } catch (error) {
+          const status = controlFlowStatus(error);
+          if (status !== undefined) await commitToCookies(s, session, status, origin, options);
+          throw error;
+        }
+        const out = await commitHeaders(s, session, fetchResponse(response), origin, options);
+        return out ? withHeaders(response, out) : response;
+      });
+}
+
+/** How a Server Action's request reached the server, from its headers (Next gives an action no URL). */
+function actionOrigin(headerStore: NextHeaderStore): RequestOrigin {
+  return { https: false, forwardedProto: headerStore.get("x-forwarded-proto"), host: headerStore.get("host") };
+}
+
+/**
+ * `action(fn)`: a Server Action with its session, read when the action is
+ * called and saved through `cookies()` when it returns or ends with
+ * `redirect()`/`notFound()`. One that throws anything else saves nothing and
+ * rejects with that error; a store outage rejects with `SessionStoreError`
+ * (Next shows the nearest error boundary; the browser's cookie is left alone).
+ */
+export function actionWrapper<Data, FlashData>(storage: () => SessionStorage<Data, FlashData>, options: TransportOptions) {
+  return <Args extends unknown[], Result>(fn: SessionAction<Data, FlashData, Args, Result>) =>
+    async (...args: Args): Promise<Result> => {
+      const s = storage();
+      const [cookieStore, headerStore] = await Promise.all([cookies(), headers()]);
+      const origin = () => actionOrigin(headerStore);
+      const session = await s.read(requestToken(s, cookieStore as NextCookieStore, headerStore).input);
+      let result: Result;
+      try {
+        result = await fn(session, ...args);
+      } catch (error) {
+        const status = controlFlowStatus(error);
+        if (status !== undefined) await commitToCookies(s, session, status, origin, options);
+        throw error;
+      }
+      await commitToCookies(s, session, 200, origin, options);
+      return result;
+    };
+}
