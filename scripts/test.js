@@ -24,7 +24,8 @@ if (files.length === 0) {
 // The Redis Cluster files (six redis-server processes each) and the Redis store tests stop servers on purpose:
 // they run after the rest, one at a time, so that timing-bound failover checks do not share
 // the two cores with the whole suite.
-const alone = files.filter((f) => f.includes("redis-cluster") || f.endsWith("stores/redis.test.ts"));
+// The Next.js files build one example app (one `next build` at a time): they run alone too.
+const alone = files.filter((f) => f.includes("redis-cluster") || f.endsWith("stores/redis.test.ts") || f.includes("frameworks/next"));
 const together = files.filter((f) => !alone.includes(f));
 let status = 0;
 for (const [group, concurrency] of [[together, 2], [alone, 1]]) {

@@ -215,6 +215,7 @@ export const broken = {
       'src/fetch.ts → src/lib/cookie/parse.ts → src/lib/crypto/decode.ts: src/lib/crypto/decode.ts:1 imports "node:buffer"',
       "src/hono.ts → src/lib/cookie/parse.ts → src/lib/crypto/decode.ts: src/lib/crypto/decode.ts:1 imports \"node:buffer\"",
       "src/react-router.ts: no such file",
+      "src/next.ts: no such file",
     ],
     cycles: [
       "src/lib/engine/a.ts → src/lib/engine/b.ts → src/lib/engine/a.ts",
