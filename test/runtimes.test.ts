@@ -127,6 +127,13 @@ function expected(ambient: string): Record<string, unknown> {
       notice: ["signed in", "none"],
       oldCookieAfterLogin: "n=1",
     },
+    "h3: session middleware": {
+      first: [200, "n=1", "no-store"],
+      second: [200, "n=2", null],
+      login: [303, "/", true],
+      notice: ["signed in", "none"],
+      oldCookieAfterLogin: "n=1",
+    },
     "react-router: createCookieSessionStorage": {
       committed: "__session=eyJ1c2VySWQiOiJhbm4iLCJfX2ZsYXNoX25vdGljZV9fIjoiaGkifQ%3D%3D.tT5HiDhXms4IVCYT1wpjN8%2FVQ49uagzMoWGez1wMO5k; Path=/; HttpOnly; Secure; SameSite=Lax",
       userId: "ann",

@@ -214,6 +214,7 @@ export const broken = {
       'src/index.ts → src/lib/cookie/parse.ts → src/lib/crypto/decode.ts: src/lib/crypto/decode.ts:1 imports "node:buffer"',
       'src/fetch.ts → src/lib/cookie/parse.ts → src/lib/crypto/decode.ts: src/lib/crypto/decode.ts:1 imports "node:buffer"',
       "src/hono.ts → src/lib/cookie/parse.ts → src/lib/crypto/decode.ts: src/lib/crypto/decode.ts:1 imports \"node:buffer\"",
+      "src/h3.ts: no such file",
       "src/react-router.ts: no such file",
       "src/next.ts: no such file",
     ],

@@ -4,8 +4,10 @@
 import { createCookieSessionStorage, createMemorySessionStorage, createSessionStorage } from "tessera-session";
 import { currentSession, getSession, withSession } from "tessera-session/fetch";
 import { session as honoSession } from "tessera-session/hono";
+import { session as h3Session, useSession } from "tessera-session/h3";
 import * as rr from "tessera-session/react-router";
 import { Hono } from "hono";
+import { H3, redirect } from "h3";
 
 const SECRET_A = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 const SECRET_B = "Zt7Hq2Mv9Lc4Xr8Nb1Wf6Ks3Pd5Gy0Je";
@@ -359,6 +361,40 @@ const scenarios = {
       return c.redirect("/", 303);
     });
     app.get("/notice", (c) => c.text(String(c.get("session").get("notice") ?? "none")));
+    const first = await app.fetch(new Request(URL_));
+    const c1 = pair(first.headers.get("set-cookie"));
+    const second = await app.fetch(withCookie(c1));
+    const login = await app.fetch(new Request(`${URL_}login`, { method: "POST", headers: { cookie: c1 } }));
+    const c2 = pair(login.headers.get("set-cookie"));
+    const notice = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
+    const noticeAgain = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
+    const oldAfterLogin = await app.fetch(withCookie(c1));
+    return {
+      first: [first.status, await first.text(), first.headers.get("cache-control")],
+      second: [second.status, await second.text(), second.headers.get("set-cookie")],
+      login: [login.status, login.headers.get("location"), c2 !== c1],
+      notice: [await notice.text(), await noticeAgain.text()],
+      oldCookieAfterLogin: await oldAfterLogin.text(),
+    };
+  },
+
+  async "h3: session middleware"() {
+    const storage = createMemorySessionStorage({ cookie: { secrets: [SECRET_A] }, now });
+    const app = new H3().use(h3Session(storage));
+    app.get("/", (event) => {
+      const s = useSession(event);
+      const n = Number(s.get("n") ?? 0) + 1;
+      s.set("n", n);
+      return `n=${n}`;
+    });
+    app.post("/login", (event) => {
+      const s = useSession(event);
+      s.regenerateId();
+      s.set("user", "ann");
+      s.flash("notice", "signed in");
+      return redirect("/", 303);
+    });
+    app.get("/notice", (event) => String(useSession(event).get("notice") ?? "none"));
     const first = await app.fetch(new Request(URL_));
     const c1 = pair(first.headers.get("set-cookie"));
     const second = await app.fetch(withCookie(c1));
