@@ -1,10 +1,8 @@
 import { toResponse, type H3Event, type H3EventContext, type Middleware } from "h3";
-import { SessionStoreError } from "../errors.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
-import { commitHeaders } from "./commit-policy.js";
 import { runWithSession, type IntegrationOptions } from "./context.js";
-import { fetchResponse, originOf, unavailableResponse, withHeaders } from "./fetch-response.js";
+import { committedResponse, readOrUnavailable } from "./fetch-commit.js";
 import { sessionOfRequest } from "./request-sessions.js";
 
 /**
@@ -47,25 +45,13 @@ export type ContextSession = H3EventContext extends { session?: infer S } ? (Non
  */
 export function session<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: IntegrationOptions = {}): Middleware {
   return async (event, next) => {
-    const request = event.req;
-    const rs = sessionOfRequest(storage, request);
-    let current: Session<Data, FlashData>;
-    try {
-      current = await rs.get();
-    } catch (error) {
-      if (error instanceof SessionStoreError) return unavailableResponse();
-      throw error;
-    }
+    const rs = sessionOfRequest(storage, event.req);
+    const current = await readOrUnavailable(rs);
+    if (current instanceof Response) return current;
     (event.context as { session?: unknown }).session = current;
     const value = await runWithSession(rs, next, options);
     const response = await toResponse(value, event, event.app?.config);
-    try {
-      const headers = await commitHeaders(storage, current, fetchResponse(response), () => originOf(request), options);
-      return headers ? withHeaders(response, headers) : response;
-    } catch (error) {
-      if (error instanceof SessionStoreError) return unavailableResponse();
-      throw error;
-    }
+    return committedResponse(storage, current, response, event.req, options);
   };
 }
 

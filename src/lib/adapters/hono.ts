@@ -1,10 +1,8 @@
 import type { MiddlewareHandler } from "hono";
-import { SessionStoreError } from "../errors.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
-import { commitHeaders } from "./commit-policy.js";
 import { runWithSession, type IntegrationOptions } from "./context.js";
-import { fetchResponse, originOf, unavailableResponse, withHeaders } from "./fetch-response.js";
+import { committedResponse, readOrUnavailable } from "./fetch-commit.js";
 import { sessionOfRequest } from "./request-sessions.js";
 
 /**
@@ -34,23 +32,11 @@ export function session<Data = SessionData, FlashData = Data>(
   options: IntegrationOptions = {},
 ): MiddlewareHandler<SessionEnv<Data, FlashData>> {
   return async (c, next) => {
-    const request = c.req.raw;
-    const rs = sessionOfRequest(storage, request);
-    let current: Session<Data, FlashData>;
-    try {
-      current = await rs.get();
-    } catch (error) {
-      if (error instanceof SessionStoreError) return unavailableResponse();
-      throw error;
-    }
+    const rs = sessionOfRequest(storage, c.req.raw);
+    const current = await readOrUnavailable(rs);
+    if (current instanceof Response) return current;
     c.set("session", current);
     await runWithSession(rs, next, options);
-    try {
-      const headers = await commitHeaders(storage, current, fetchResponse(c.res), () => originOf(request), options);
-      if (headers) c.res = withHeaders(c.res, headers);
-    } catch (error) {
-      if (error instanceof SessionStoreError) c.res = unavailableResponse();
-      else throw error;
-    }
+    c.res = await committedResponse(storage, current, c.res, c.req.raw, options);
   };
 }
