@@ -9,7 +9,8 @@ export { createMemorySessionStorage, type MemorySessionStorageOptions } from "./
 export { MemoryStore, type MemoryStoreOptions } from "./lib/stores/memory.js";
 export type { SessionStore, SessionRecord, SessionPatch } from "./lib/stores/store.js";
 export type { SessionIdStorageStrategy } from "./lib/stores/strategy.js";
-export { Session, type SessionData, type Json, type JsonSafe } from "./lib/session/session.js";
+export { Session, type SessionData, type Json, type JsonSafe, type Authentication } from "./lib/session/session.js";
+export { requireRecentAuth, safeReturnTo, type RecentAuth, type RecentAuthOptions } from "./lib/session/step-up.js";
 export type {
   SessionStorage,
   StorageOptions,

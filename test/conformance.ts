@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createSessionStorage, type IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { SessionStoreError } from "../src/lib/errors.js";
+import { requireRecentAuth } from "../src/lib/session/step-up.js";
 import type { SessionStore } from "../src/lib/stores/store.js";
 import { SECRET_A, cookiePair, fakeClock } from "./helpers.js";
 
@@ -455,6 +456,31 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       const fresh = await request(null, (s) => s.touch());
       assert.equal(fresh.setCookie, null);
       assert.equal(spy.count("create"), writes, "nothing created for a touched new session");
+    }),
+
+  "markAuthenticated() is stored on the storage's clock, kept by a regenerating sign-in, and ages for requireRecentAuth": (make) =>
+    using(make, {}, async ({ request, clock }) => {
+      const signin = await request(null, (s) => {
+        s.regenerateId({ keep: [] });
+        s.set("userId", "U");
+        s.markAuthenticated({ method: "password" });
+      });
+      const at = new Date(clock.now());
+      const read = (await request(signin.cookie)).session;
+      assert.deepEqual(read.authentication, { authenticatedAt: at, methods: { password: at } });
+      assert.deepEqual(read.entries(), [["userId", "U"]], "the record is not one of the session's values");
+      clock.advance(301);
+      const stale = await request(signin.cookie);
+      assert.deepEqual(requireRecentAuth(stale.session, { maxAge: 300 }), { required: true, authenticatedAt: at, location: undefined });
+      const stepUp = await request(signin.cookie, (s) => {
+        s.markAuthenticated({ method: "totp" });
+        s.regenerateId({ keep: ["userId"] });
+      });
+      const again = (await request(stepUp.cookie)).session;
+      const later = new Date(clock.now());
+      assert.deepEqual(again.authentication, { authenticatedAt: later, methods: { password: at, totp: later } });
+      assert.deepEqual(requireRecentAuth(again, { maxAge: 300 }).required, false);
+      assert.deepEqual(requireRecentAuth(again, { maxAge: 300, methods: ["password"] }).required, true, "only the named methods count");
     }),
 
   "reload() reads what another request saved and drops this request's unsaved changes": (make) =>

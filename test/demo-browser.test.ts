@@ -109,6 +109,44 @@ describe("the demo in Chromium", { skip }, () => {
     await context.close();
   });
 
+  test("signing out all other sessions needs a recent sign-in: the user confirms who they are and comes back", async () => {
+    // A demo whose step-up window is 2 s, so that the test can outwait it.
+    const strict = await startDemo({ DATA_DIR: dataDir, SESSION_SECRET: SECRET_A, STEP_UP_MAX_AGE: "2" });
+    try {
+      const [one, two] = [await browser.newContext(), await browser.newContext()];
+      const [p1, p2] = [await one.newPage(), await two.newPage()];
+      for (const page of [p1, p2]) {
+        await page.goto(strict.url);
+        await page.fill('input[name="name"]', "Sue");
+        await page.click('button[type="submit"]');
+        await page.waitForURL(/\/dashboard$/);
+      }
+      await p2.goto(`${strict.url}sessions`);
+      await new Promise((r) => setTimeout(r, 2300));
+      await p2.click("#revoke-others");
+      await p2.waitForURL(/\/reauth\?return_to=%2Fsessions$/);
+      assert.equal(await p2.textContent("#notice"), "Confirm it is you to sign out your other sessions.");
+      await p2.fill('input[name="name"]', "Someone else");
+      await p2.click("#confirm");
+      await p2.waitForURL(/\/reauth\?return_to=%2Fsessions$/);
+      assert.equal(await p2.textContent("#error"), "That is not the name you signed in with.");
+      await p2.fill('input[name="name"]', "Sue");
+      await p2.click("#confirm");
+      await p2.waitForURL(/\/sessions$/);
+      assert.equal(await p2.textContent("#notice"), "Thanks, confirmed. Go ahead.");
+      assert.equal(await p2.locator("#sessions tr").count(), 2, "nothing was signed out before the confirmation");
+      await p2.click("#revoke-others");
+      await p2.waitForURL(/\/sessions$/);
+      assert.equal(await p2.textContent("#notice"), "1 other session signed out.");
+      await p1.reload();
+      assert.equal(await p1.locator("#user").count(), 0, "the other browser is signed out");
+      await one.close();
+      await two.close();
+    } finally {
+      await strict.stop();
+    }
+  });
+
   test("an empty name is refused with a flash error", async () => {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();

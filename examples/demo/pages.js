@@ -37,6 +37,20 @@ export function signInPage({ store, notice, error }) {
   );
 }
 
+export function reauthPage({ store, user, returnTo, notice, error }) {
+  return layout(
+    "Confirm it is you",
+    `${flashes(notice, error)}
+<form method="post" action="/reauth">
+  <input type="hidden" name="return_to" value="${escape(returnTo)}">
+  <p><label>Your name, ${escape(user)} <input name="name" autocomplete="username" autofocus></label>
+  <button class="primary" type="submit" id="confirm">Confirm</button></p>
+  <p class="muted">A real app asks for a password or a passkey here.</p>
+</form>`,
+    store,
+  );
+}
+
 export function dashboardPage({ store, user, count, notice, createdAt }) {
   return layout(
     "Dashboard",

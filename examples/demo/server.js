@@ -4,14 +4,17 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requireRecentAuth, safeReturnTo } from "../../dist/index.js";
 import { session } from "../../dist/node.js";
-import { dashboardPage, sessionsPage, signInPage } from "./pages.js";
+import { dashboardPage, reauthPage, sessionsPage, signInPage } from "./pages.js";
 import { createStorage } from "./storage.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dataDir = process.env.DATA_DIR ?? join(root, ".data");
 const { kind, storage } = await createStorage(dataDir);
 const withSession = session(storage);
+// "Sign out all other sessions" asks the user to confirm who they are when their last sign-in is older than this (seconds).
+const stepUpMaxAge = Number(process.env.STEP_UP_MAX_AGE ?? 300);
 
 /** A short label for the sessions list ("Chrome on Linux"). */
 function agentOf(ua = "") {
@@ -59,6 +62,7 @@ async function handle(req, res) {
       s.set("userId", name);
       s.set("agent", agentOf(req.headers["user-agent"]));
       s.set("count", 0);
+      s.markAuthenticated({ method: "name" });
       s.flash("notice", `Welcome, ${name}!`);
       return redirect(res, "/dashboard");
     }
@@ -83,9 +87,32 @@ async function handle(req, res) {
     }
     case "POST /sessions/revoke-others": {
       if (!user) return redirect(res, "/");
+      // A sensitive action: the sign-in must be recent, or the user confirms who they are first and comes back here.
+      const check = requireRecentAuth(s, { maxAge: stepUpMaxAge, reauthenticate: "/reauth", returnTo: "/sessions" });
+      if (check.required) {
+        s.flash("notice", "Confirm it is you to sign out your other sessions.");
+        return redirect(res, check.location);
+      }
       const n = await storage.destroyAllSessions(user, { except: s });
       s.flash("notice", `${n} other session${n === 1 ? "" : "s"} signed out.`);
       return redirect(res, "/sessions");
+    }
+    case "GET /reauth":
+      if (!user) return redirect(res, "/");
+      return send(res, reauthPage({ store: kind, user, returnTo: safeReturnTo(url.searchParams.get("return_to"), "/dashboard"), notice: s.get("notice"), error: s.get("error") }));
+    case "POST /reauth": {
+      if (!user) return redirect(res, "/");
+      const body = await form(req);
+      const returnTo = safeReturnTo(body.get("return_to"), "/dashboard");
+      // The demo's "proof" is the name again; a real app checks a password, a passkey or a one-time code here.
+      if (body.get("name")?.trim() !== user) {
+        s.flash("error", "That is not the name you signed in with.");
+        return redirect(res, `/reauth?return_to=${encodeURIComponent(returnTo)}`);
+      }
+      s.markAuthenticated({ method: "name" });
+      s.regenerateId();
+      s.flash("notice", "Thanks, confirmed. Go ahead.");
+      return redirect(res, returnTo);
     }
     case "POST /signout":
       // The signed-in session dies (its id is deleted); a fresh one carries the message.

@@ -60,7 +60,7 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
   ) {}
 
   fresh(now: number): Session<Data, FlashData> {
-    return new Session<Data, FlashData>({ id: "", isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now) });
+    return new Session<Data, FlashData>({ id: "", isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), now: this.t.now });
   }
 
   recognise(json: string): string {
@@ -77,7 +77,7 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     if (now > expiresAt + this.tolerance) return { reason: "expired", subject: raw };
     const flash = stored && Object.keys(stored).length > 0 ? stored : null;
     const carried: Carried = { lastSeenAt, stale };
-    return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried });
+    return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried, now: this.t.now });
   }
 
   /** Nothing to store: the new times go into the token this write is followed by. */

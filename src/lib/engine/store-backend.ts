@@ -50,7 +50,7 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
   }
 
   fresh(now: number): Session<Data, FlashData> {
-    return new Session<Data, FlashData>({ id: this.#newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId: this.#newId });
+    return new Session<Data, FlashData>({ id: this.#newId(), isNew: true, createdAt: now, expiresAt: expiryOf(this.t, now, now), newId: this.#newId, now: this.t.now });
   }
 
   /** An authentic token's id, with its store key. */
@@ -86,7 +86,7 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
   ): Session<Data, FlashData> {
     const carried: StoredCarried = { lastSeenAt: record.lastSeenAt, stale, key, owner: record.userId };
     const { createdAt, expiresAt, maxAge } = record;
-    return new Session<Data, FlashData>({ id, data, flash, flashTaken, isNew: false, createdAt, expiresAt, maxAge, newId: this.#newId, carried });
+    return new Session<Data, FlashData>({ id, data, flash, flashTaken, isNew: false, createdAt, expiresAt, maxAge, newId: this.#newId, carried, now: this.t.now });
   }
 
   write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean> {

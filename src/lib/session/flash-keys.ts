@@ -1,3 +1,5 @@
+import { AUTH_KEY } from "./authentication.js";
+
 /**
  * Stored flash values sit under `__flash_<key>__` keys, react-router's layout,
  * so a store written by one reads in the other.
@@ -14,9 +16,13 @@ export function unflashKey(stored: string): string | undefined {
   return stored.startsWith(FLASH_PREFIX) && stored.endsWith("__") && stored.length > 10 ? stored.slice(8, -2) : undefined;
 }
 
-/** Keys shaped like stored flash keys are reserved: `set("__flash_x__")` would forge a flash. */
+/**
+ * Keys shaped like stored flash keys are reserved: `set("__flash_x__")` would
+ * forge a flash. So is the authentication record's: it would forge a sign-in.
+ */
 export function checkKey(key: unknown): string {
   if (typeof key !== "string") throw new TypeError(`session keys are strings, got ${typeof key}`);
+  if (key === AUTH_KEY) throw new TypeError(`session key "${key}" is reserved: use session.markAuthenticated({ method })`);
   if (key.startsWith(FLASH_PREFIX) && key.endsWith("__")) {
     throw new TypeError(`session key "${key}" is reserved for flash values: use session.flash("${key.slice(8, -2)}", value)`);
   }

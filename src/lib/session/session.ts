@@ -1,6 +1,8 @@
 import { putOwn } from "../util/own.js";
 import { checkKey, flashKeys } from "./flash-keys.js";
-import type { SessionInit, SessionState, State } from "./state.js";
+import { emptyRecord, hasOwn, markRead, writable, type SessionInit, type SessionState, type State } from "./state.js";
+import { AUTH_KEY, authenticationOf, withMethod, withoutAuthentication, type Authentication } from "./authentication.js";
+export type { Authentication } from "./authentication.js";
 export type { Phase, SessionInit, SessionState } from "./state.js";
 import { checkJsonValue, checkLifetime } from "./checks.js";
 import type { JsonSafe } from "./json.js";
@@ -12,15 +14,6 @@ export type SessionData = { [key: string]: unknown };
 type ValueOf<Data, FlashData, K> =
   | (K extends keyof Data ? Data[K] : never)
   | (K extends keyof FlashData ? FlashData[K] : never);
-
-function emptyRecord(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
-}
-
-// Stored values arrive straight from JSON.parse, whose objects have
-// Object.prototype: every read checks own keys only, so "toString" or
-// "constructor" are never found by inheritance (docs/security.md, H1 and H3).
-const hasOwn = Object.hasOwn as (o: object, k: string) => boolean;
 
 let stateOfSession: (session: Session<any, any>) => State;
 
@@ -64,6 +57,7 @@ export class Session<Data = SessionData, FlashData = Data> {
       touched: false,
       token: undefined,
       reread: undefined,
+      now: init.now ?? Date.now,
     };
   }
 
@@ -156,6 +150,25 @@ export class Session<Data = SessionData, FlashData = Data> {
   }
 
   /**
+   * Records that the user just proved who they are, and how (`"password"`,
+   * `"totp"`, `"webauthn"`, …): `requireRecentAuth(session, { maxAge })` then
+   * tells a sensitive action whether that was recent enough. Call it at sign-in
+   * and after each re-authentication; it is kept by `regenerateId()` (a `keep`
+   * list too) and gone with `clear()` and `destroy()`.
+   */
+  markAuthenticated(options: { method: string }): void {
+    const s = writable(this.#s);
+    const record = withMethod(s.data[AUTH_KEY], options.method, s.now());
+    putOwn(s.data, AUTH_KEY, record);
+    (s.changes ??= new Map()).set(AUTH_KEY, record);
+  }
+
+  /** When the user last proved who they are, and by which methods (`markAuthenticated`); undefined when never. */
+  get authentication(): Authentication | undefined {
+    return authenticationOf(this.#s.data[AUTH_KEY]);
+  }
+
+  /**
    * Reads the session again (express-session's `reload()`): this request's unsaved
    * changes go, the flash values it received stay. A session ended meanwhile is now
    * a fresh empty one; a cookie session goes back to what the request's cookie holds.
@@ -187,7 +200,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   entries(): Array<[string, unknown]> {
     const s = this.#s;
     if (s.flashIn !== null) s.flashRead = true;
-    return Object.entries(Object.assign(emptyRecord(), s.data, s.flashIn));
+    return Object.entries(withoutAuthentication(Object.assign(emptyRecord(), s.data, s.flashIn)));
   }
 
   /**
@@ -203,7 +216,7 @@ export class Session<Data = SessionData, FlashData = Data> {
     if (s.newId) s.id = s.newId();
     if (options.keep) {
       const kept = emptyRecord();
-      for (const key of options.keep) if (hasOwn(s.data, key)) putOwn(kept, key, s.data[key]);
+      for (const key of [...options.keep, AUTH_KEY]) if (hasOwn(s.data, key)) putOwn(kept, key, s.data[key]);
       s.data = kept;
       s.flashIn = null;
       s.cleared = true;
@@ -270,7 +283,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   toJSON(): { data: Record<string, unknown>; createdAt: string; expiresAt: string | undefined } {
     const s = this.#s;
     return {
-      data: { ...Object.assign(emptyRecord(), s.data, s.flashIn) },
+      data: { ...withoutAuthentication(Object.assign(emptyRecord(), s.data, s.flashIn)) },
       createdAt: this.createdAt.toISOString(),
       expiresAt: this.expiresAt?.toISOString(),
     };
@@ -279,19 +292,6 @@ export class Session<Data = SessionData, FlashData = Data> {
   [Symbol.for("nodejs.util.inspect.custom")](): unknown {
     return this.toJSON();
   }
-}
-
-function markRead(s: State, key: string): void {
-  const read = s.flashRead;
-  if (read === true) return;
-  (s.flashRead = read ?? new Set()).add(key);
-}
-
-function writable(s: State): State {
-  if (s.phase === "destroyed") {
-    throw new Error("Session has been destroyed: it cannot be changed (start a new one with storage.read() in the next request)");
-  }
-  return s;
 }
 
 /** @internal The state of `session`, for the storage that saves it (the one way in). */

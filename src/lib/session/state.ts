@@ -24,6 +24,8 @@ export interface SessionInit {
   newId?: () => string;
   /** The storage's own bookkeeping, kept with the session and never read by it. */
   carried?: unknown;
+  /** The storage's clock (its `now` option), in milliseconds; `Date.now` when not given. */
+  now?: (() => number) | undefined;
 }
 
 /** Internal: everything a session holds. */
@@ -57,6 +59,8 @@ export interface State {
   token: string | undefined;
   /** Reads the session of a token again, as a new `Session` (set by the storage that read it), for `reload()`. */
   reread: ((token: string | undefined) => Promise<unknown>) | undefined;
+  /** The storage's clock, in milliseconds. */
+  readonly now: () => number;
 }
 
 /**
@@ -66,3 +70,28 @@ export interface State {
  */
 export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">> &
   Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">;
+
+/** A record of values with no prototype: a key such as "constructor" is only ever an own value. */
+export function emptyRecord(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
+// Stored values arrive straight from JSON.parse, whose objects have
+// Object.prototype: every read checks own keys only, so "toString" or
+// "constructor" are never found by inheritance (docs/security.md, H1 and H3).
+export const hasOwn = Object.hasOwn as (o: object, k: string) => boolean;
+
+/** `s`, when it may still change: a destroyed session throws. */
+export function writable(s: State): State {
+  if (s.phase === "destroyed") {
+    throw new Error("Session has been destroyed: it cannot be changed (start a new one with storage.read() in the next request)");
+  }
+  return s;
+}
+
+/** Notes that this request read the incoming flash value `key` (so it goes once saved). */
+export function markRead(s: State, key: string): void {
+  const read = s.flashRead;
+  if (read === true) return;
+  (s.flashRead = read ?? new Set()).add(key);
+}
