@@ -21,5 +21,6 @@ export type {
   HeaderOperation,
 } from "./lib/engine/storage.js";
 export type { TimeoutOptions } from "./lib/engine/timeouts.js";
+export type { SessionSchema, SchemaIssue, SchemaResult, SchemaOptions, Migrate } from "./lib/engine/schema.js";
 export type { SessionEvent, SessionEventListener } from "./lib/engine/events.js";
 export { CookieTooLargeError, SessionConfigError, SessionStoreError } from "./lib/errors.js";

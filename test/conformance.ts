@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { z } from "zod";
 import { createSessionStorage, type IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { SessionStoreError } from "../src/lib/errors.js";
 import { requireRecentAuth } from "../src/lib/session/step-up.js";
@@ -481,6 +482,30 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.deepEqual(again.authentication, { authenticatedAt: later, methods: { password: at, totp: later } });
       assert.deepEqual(requireRecentAuth(again, { maxAge: 300 }).required, false);
       assert.deepEqual(requireRecentAuth(again, { maxAge: 300, methods: ["password"] }).required, true, "only the named methods count");
+    }),
+
+  "a schema reads values that pass, refuses those that fail (a fresh session, an event), and saves what migrate upgraded": (make) =>
+    using(make, {}, async ({ request, fixture, clock, storage }) => {
+      const good = await request(null, (s) => s.set("count", 1));
+      const bad = await request(null, (s) => s.set("count", "one"));
+      const old = await request(null, (s) => (s.set("cnt", 3), s.set("userId", "U")));
+      const events: Array<[string, string | undefined]> = [];
+      const checked = createSessionStorage({
+        store: fixture.store,
+        cookie: { secrets: [SECRET_A], name: "sid" },
+        now: clock.now,
+        userKey: "userId",
+        schema: z.object({ count: z.number(), userId: z.string().optional() }),
+        migrate: (values) => (typeof values.cnt === "number" ? { count: values.cnt, userId: values.userId } : undefined),
+        onEvent: (e) => events.push([e.type, e.reason]),
+      });
+      assert.equal((await checked.read(good.cookie)).get("count"), 1);
+      const refused = await checked.read(bad.cookie);
+      assert.deepEqual([refused.isNew, refused.entries(), events], [true, [], [["rejected", "invalid"]]]);
+      const upgraded = await checked.read(old.cookie);
+      assert.deepEqual([upgraded.isNew, upgraded.get("count"), upgraded.dirty], [false, 3, true]);
+      assert.equal(await checked.save(upgraded), null, "the id cookie stays as it is");
+      assert.deepEqual((await storage.read(old.cookie)).entries().sort(), [["count", 3], ["userId", "U"]], "the upgrade replaced the stored values");
     }),
 
   "reload() reads what another request saved and drops this request's unsaved changes": (make) =>

@@ -2,7 +2,7 @@ import type { Session } from "../session/session.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 
 /** Why a presented token is refused (a security event's `reason`). */
-export type RefusalReason = "tampered" | "expired" | "unknown";
+export type RefusalReason = "tampered" | "expired" | "unknown" | "invalid";
 
 /** A refused token: the reason, and what the event's fingerprint is taken of. */
 export interface Refusal {

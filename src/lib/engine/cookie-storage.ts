@@ -2,11 +2,12 @@ import type { SessionData } from "../session/session.js";
 import { createCarrier } from "../token/carrier.js";
 import { CookieBackend } from "./cookie-backend.js";
 import { Engine } from "./engine.js";
+import { sessionCheck } from "./schema.js";
 import { sessionCookie } from "./session-cookie.js";
 import type { SessionStorage, StorageOptions } from "./storage.js";
 import { resolveTimeouts } from "./timeouts.js";
 
-export interface CookieSessionStorageOptions extends StorageOptions {
+export interface CookieSessionStorageOptions<Data = SessionData> extends StorageOptions<Data> {
   /**
    * Accept a cookie up to this many seconds past its expiry, for fleets whose
    * clocks drift apart (iron-session uses 60). Default 0.
@@ -28,7 +29,7 @@ export interface CookieSessionStorageOptions extends StorageOptions {
  * ```
  */
 export function createCookieSessionStorage<Data = SessionData, FlashData = Data>(
-  options: CookieSessionStorageOptions = {},
+  options: CookieSessionStorageOptions<Data> = {},
 ): SessionStorage<Data, FlashData> {
   const timeouts = resolveTimeouts(options);
   const cookie = sessionCookie(options.cookie, true, timeouts.now);
@@ -38,5 +39,6 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
     carrier: createCarrier(options.transport, cookie),
     timeouts,
     onEvent: options.onEvent,
+    check: sessionCheck(options),
   });
 }

@@ -7,6 +7,7 @@ import type { Backend, Refusal, RefusalReason } from "./backend.js";
 import { emit, type SessionEvent, type SessionEventListener } from "./events.js";
 import { immediate, type Immediate } from "./immediate.js";
 import type { CommitOptions, SessionStorage, Transport } from "./storage.js";
+import type { SessionCheck } from "./schema.js";
 import { secondsUntil, type Timeouts } from "./timeouts.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 
@@ -17,6 +18,8 @@ export interface EngineParts<Data, FlashData> {
   carrier: Transport;
   timeouts: Timeouts;
   onEvent: SessionEventListener | undefined;
+  /** The `schema` check of each session read, if the storage has one. */
+  check?: SessionCheck | undefined;
 }
 
 /**
@@ -31,6 +34,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   readonly #backend: Backend<Data, FlashData, unknown>;
   readonly #t: Timeouts;
   readonly #onEvent: SessionEventListener | undefined;
+  readonly #check: SessionCheck | undefined;
   /** Authentic tokens, each with what the backend made of it: a returning client skips the MAC check and the decoding. */
   readonly #verified = new VerifiedTokens<unknown>();
   /** @internal */
@@ -42,6 +46,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     this.#backend = parts.backend;
     this.#t = parts.timeouts;
     this.#onEvent = parts.onEvent;
+    this.#check = parts.check;
     this[immediate] = { read: (input) => this.#read(input), save: (session) => this.#persist(session, false) };
   }
 
@@ -103,8 +108,12 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   }
 
   #adopt(loaded: MaybePromise<Session<Data, FlashData> | Refusal>, now: number): MaybePromise<Session<Data, FlashData>> {
-    if (loaded instanceof Session) return loaded;
-    return loaded instanceof Promise ? loaded.then((found) => this.#adopt(found, now)) : this.#refuse(loaded, now);
+    if (loaded instanceof Promise) return loaded.then((found) => this.#adopt(found, now));
+    if (!(loaded instanceof Session)) return this.#refuse(loaded, now);
+    const check = this.#check;
+    // A session whose values fail the storage's schema (and its migrate) is refused like a forged one.
+    if (!check) return loaded;
+    return chain(check(loaded), (valid) => (valid ? loaded : this.#refuse({ reason: "invalid", subject: this.#backend.subject(loaded, loaded.id) }, now)));
   }
 
   /** A presented session that is refused: a fresh one, after the event (when someone listens). */

@@ -7,8 +7,8 @@ import type { CryptoBackend } from "../crypto/types.js";
  */
 export interface SessionEvent {
   type: "created" | "regenerated" | "destroyed" | "rejected";
-  /** Why a presented session was refused: it did not verify, had expired, or its id is unknown to the store. */
-  reason?: "tampered" | "expired" | "unknown";
+  /** Why a presented session was refused: it did not verify, had expired, its id is unknown to the store, or its values failed the storage's `schema`. */
+  reason?: "tampered" | "expired" | "unknown" | "invalid";
   /** The session cookie's name. */
   cookie: string;
   /** The first 12 base64url characters of SHA-256 of the presented value or id. */

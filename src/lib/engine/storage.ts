@@ -3,6 +3,7 @@ import type { Cookie, CookieOptions } from "../cookie/cookie.js";
 import type { CookieInput } from "../cookie/header.js";
 import type { Session, SessionData } from "../session/session.js";
 import type { SessionEventListener } from "./events.js";
+import type { SchemaOptions } from "./schema.js";
 import type { TimeoutOptions } from "./timeouts.js";
 
 /** The session cookie's options: those of `createCookie`, plus its name. */
@@ -66,8 +67,8 @@ export interface Transport {
   header(value: string): HeaderOperation;
 }
 
-/** Options every storage takes. */
-export interface StorageOptions extends TimeoutOptions {
+/** Options every storage takes (`Data`: the session's values, inferred from `schema` when one is given). */
+export interface StorageOptions<Data = SessionData> extends TimeoutOptions, SchemaOptions<Data> {
   /** The session cookie. Its `secrets` are required in production. */
   cookie?: SessionCookieOptions | undefined;
   /**

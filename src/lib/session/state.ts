@@ -66,10 +66,10 @@ export interface State {
 /**
  * Internal: a session's state as its storage sees it: what the request changed,
  * read-only, and the few facts only the storage moves (its phase after a write,
- * the expiry, its own bookkeeping).
+ * the expiry, its own bookkeeping, the values a `schema` validated or migrated).
  */
-export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">> &
-  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread">;
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared">;
 
 /** A record of values with no prototype: a key such as "constructor" is only ever an own value. */
 export function emptyRecord(): Record<string, unknown> {
