@@ -3,6 +3,7 @@
 import type { Session } from "./lib/session/session.js";
 
 export { session, type SessionRequest } from "./lib/adapters/node.js";
+export { csrf } from "./lib/adapters/node-csrf.js";
 export { currentSession, type IntegrationOptions } from "./lib/adapters/context.js";
 
 /**

@@ -10,6 +10,8 @@ export { MemoryStore, type MemoryStoreOptions } from "./lib/stores/memory.js";
 export type { SessionStore, SessionRecord, SessionPatch } from "./lib/stores/store.js";
 export type { SessionIdStorageStrategy } from "./lib/stores/strategy.js";
 export { Session, type SessionData, type Json, type JsonSafe, type Authentication } from "./lib/session/session.js";
+export { csrfToken, verifyCsrfToken } from "./lib/csrf/token.js";
+export { checkCsrf, type CsrfOptions, type CsrfRequest, type CsrfResult, type CsrfFailure } from "./lib/csrf/check.js";
 export { requireRecentAuth, safeReturnTo, type RecentAuth, type RecentAuthOptions } from "./lib/session/step-up.js";
 export type {
   SessionStorage,

@@ -36,6 +36,8 @@ const LAYERS = {
       // The storage API's one optional capability: read and save without a promise when the answer is at hand.
       { path: "src/lib/engine/immediate.ts" },
       { path: "src/lib/session/session.ts", typeOnly: true },
+      // The CSRF check is public API that each integration wraps.
+      { path: "src/lib/csrf/" },
       { path: "src/lib/adapters/" },
       { path: "src/lib/errors.ts" },
       { path: "src/lib/util/" },

@@ -2,11 +2,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, needChromium } from "./chromium.js";
+import { listen } from "./bare-server.js";
 import { startDemo, type ServerProcess } from "./server-process.js";
 import { SECRET_A } from "./helpers.js";
 
@@ -144,6 +146,36 @@ describe("the demo in Chromium", { skip }, () => {
       await two.close();
     } finally {
       await strict.stop();
+    }
+  });
+
+  test("a form on another site's page that posts to the demo is refused (403) and changes nothing", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.url);
+    await page.fill('input[name="name"]', "Cy");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/dashboard$/);
+    // The attacker's page: another site (localhost is not 127.0.0.1), a form that posts itself to the demo.
+    const evil = await listen(
+      createServer((_req, res) => {
+        res.writeHead(200, { "Content-Type": "text/html" });
+        res.end(`<form id="f" method="post" action="${demo.url}signout"><input name="_csrf" value="guess"></form><script>f.submit()</script>`);
+      }),
+    );
+    try {
+      await page.goto(evil.url.replace("127.0.0.1", "localhost"));
+      await page.waitForURL(`${demo.url}signout`);
+      assert.equal(await page.textContent("#error"), "Forbidden: this request came from another site's page");
+      await page.goto(`${demo.url}dashboard`);
+      assert.equal(await page.textContent("#user"), "Cy", "still signed in");
+      // The demo's own form, with its token, still works.
+      await page.click("#signout");
+      await page.waitForURL(/\/$/);
+      assert.equal(await page.textContent("#notice"), "You are signed out.");
+    } finally {
+      await evil.close();
+      await context.close();
     }
   });
 

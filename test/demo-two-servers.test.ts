@@ -16,12 +16,23 @@ const pgSkip = await need("PostgreSQL");
 
 before(() => execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" }));
 
+/** The CSRF token a demo page's forms carry. */
+const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+
 async function signInOnOneContinueOnOther(env: Record<string, string>) {
   const a = await startDemo({ ...env, SESSION_SECRET: SECRET_A });
   const b = await startDemo({ ...env, SESSION_SECRET: SECRET_A });
   try {
     assert.notEqual(a.url, b.url);
-    const signin = await fetch(`${a.url}signin`, { method: "POST", body: new URLSearchParams({ name: "Ann" }), redirect: "manual" });
+    // The sign-in form, and its CSRF token, as a browser gets them.
+    const page = await fetch(a.url);
+    const anonymous = page.headers.getSetCookie()[0]!.split(";")[0]!;
+    const signin = await fetch(`${a.url}signin`, {
+      method: "POST",
+      headers: { cookie: anonymous },
+      body: new URLSearchParams({ name: "Ann", _csrf: csrfOf(await page.text()) }),
+      redirect: "manual",
+    });
     assert.equal(signin.status, 303);
     const cookie = signin.headers.getSetCookie()[0]!.split(";")[0]!;
     const onA = await (await fetch(`${a.url}dashboard`, { headers: { cookie } })).text();
@@ -30,7 +41,7 @@ async function signInOnOneContinueOnOther(env: Record<string, string>) {
     const onB = await (await fetch(`${b.url}dashboard`, { headers: { cookie } })).text();
     assert.match(onB, /id="user">Ann</, "the other server knows the session");
     assert.match(onB, /id="count">2</, "and continues its data");
-    const out = await fetch(`${b.url}signout`, { method: "POST", headers: { cookie }, redirect: "manual" });
+    const out = await fetch(`${b.url}signout`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrfOf(onB) }), redirect: "manual" });
     assert.equal(out.status, 303);
     const after = await fetch(`${a.url}dashboard`, { headers: { cookie }, redirect: "manual" });
     assert.equal(after.status, 303, "signed out on one server is signed out on the other");

@@ -17,6 +17,9 @@ function layout(title, body, store) {
 <body><header><h1>${escape(title)}</h1><p>tessera demo · sessions in <strong id="store">${escape(store)}</strong></p></header>${body}</body></html>`;
 }
 
+/** The hidden field every form carries: this session's CSRF token, masked anew for each page. */
+const csrfField = (csrf) => `<input type="hidden" name="_csrf" value="${escape(csrf)}">`;
+
 function flashes(notice, error) {
   return (
     (notice ? `<p class="flash" role="status" id="notice">${escape(notice)}</p>` : "") +
@@ -24,11 +27,11 @@ function flashes(notice, error) {
   );
 }
 
-export function signInPage({ store, notice, error }) {
+export function signInPage({ store, notice, error, csrf }) {
   return layout(
     "Sign in",
     `${flashes(notice, error)}
-<form method="post" action="/signin">
+<form method="post" action="/signin">${csrfField(csrf)}
   <p><label>Your name <input name="name" autocomplete="username" autofocus></label>
   <button class="primary" type="submit">Sign in</button></p>
   <p class="muted">No passwords: this demo shows sessions, not authentication.</p>
@@ -37,11 +40,11 @@ export function signInPage({ store, notice, error }) {
   );
 }
 
-export function reauthPage({ store, user, returnTo, notice, error }) {
+export function reauthPage({ store, user, returnTo, notice, error, csrf }) {
   return layout(
     "Confirm it is you",
     `${flashes(notice, error)}
-<form method="post" action="/reauth">
+<form method="post" action="/reauth">${csrfField(csrf)}
   <input type="hidden" name="return_to" value="${escape(returnTo)}">
   <p><label>Your name, ${escape(user)} <input name="name" autocomplete="username" autofocus></label>
   <button class="primary" type="submit" id="confirm">Confirm</button></p>
@@ -51,7 +54,11 @@ export function reauthPage({ store, user, returnTo, notice, error }) {
   );
 }
 
-export function dashboardPage({ store, user, count, notice, createdAt }) {
+export function forbiddenPage({ store, message }) {
+  return layout("Forbidden", `<p class="flash error" role="alert" id="error">${escape(message)}</p><p><a href="/">Home</a></p>`, store);
+}
+
+export function dashboardPage({ store, user, count, notice, createdAt, csrf }) {
   return layout(
     "Dashboard",
     `${flashes(notice)}
@@ -59,12 +66,12 @@ export function dashboardPage({ store, user, count, notice, createdAt }) {
 <p class="muted">Requests to this page in this session</p>
 <p class="count" id="count">${count}</p>
 <nav><a href="/sessions">Your sessions</a>
-<form method="post" action="/signout"><button type="submit" id="signout">Sign out</button></form></nav>`,
+<form method="post" action="/signout">${csrfField(csrf)}<button type="submit" id="signout">Sign out</button></form></nav>`,
     store,
   );
 }
 
-export function sessionsPage({ store, user, sessions, notice, available }) {
+export function sessionsPage({ store, user, sessions, notice, available, csrf }) {
   if (!available) {
     return layout("Your sessions", `<p>Listing sessions needs server-side storage; this demo runs on cookie sessions.</p><p><a href="/dashboard">Back</a></p>`, store);
   }
@@ -72,14 +79,14 @@ export function sessionsPage({ store, user, sessions, notice, available }) {
     .map(
       (s) => `<tr data-handle="${escape(s.handle)}"><td>${escape(s.data.agent ?? "unknown browser")}${s.current ? " <strong>(this one)</strong>" : ""}</td>
 <td>${escape(s.createdAt.toISOString().replace("T", " ").slice(0, 19))}</td><td>${escape(s.lastSeenAt.toISOString().replace("T", " ").slice(0, 19))}</td>
-<td>${s.current ? "" : `<form method="post" action="/sessions/revoke"><input type="hidden" name="handle" value="${escape(s.handle)}"><button type="submit">Sign out</button></form>`}</td></tr>`,
+<td>${s.current ? "" : `<form method="post" action="/sessions/revoke">${csrfField(csrf)}<input type="hidden" name="handle" value="${escape(s.handle)}"><button type="submit">Sign out</button></form>`}</td></tr>`,
     )
     .join("");
   return layout(
     "Your sessions",
     `${flashes(notice)}<p>Every session of <strong>${escape(user)}</strong>:</p>
 <table><thead><tr><th>Browser</th><th>Signed in (UTC)</th><th>Last seen (UTC)</th><th></th></tr></thead><tbody id="sessions">${rows}</tbody></table>
-<p><form method="post" action="/sessions/revoke-others"><button type="submit" id="revoke-others">Sign out all other sessions</button></form></p>
+<p><form method="post" action="/sessions/revoke-others">${csrfField(csrf)}<button type="submit" id="revoke-others">Sign out all other sessions</button></form></p>
 <p><a href="/dashboard">Back to the dashboard</a></p>`,
     store,
   );

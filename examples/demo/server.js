@@ -4,9 +4,9 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireRecentAuth, safeReturnTo } from "../../dist/index.js";
+import { checkCsrf, csrfToken, requireRecentAuth, safeReturnTo } from "../../dist/index.js";
 import { session } from "../../dist/node.js";
-import { dashboardPage, reauthPage, sessionsPage, signInPage } from "./pages.js";
+import { dashboardPage, forbiddenPage, reauthPage, sessionsPage, signInPage } from "./pages.js";
 import { createStorage } from "./storage.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -48,11 +48,16 @@ async function handle(req, res) {
   const user = s.get("userId");
   const url = new URL(req.url, "http://localhost");
   const route = `${req.method} ${url.pathname}`;
+  // Every form posts this session's CSRF token; a post from another site's page (or without it) is refused.
+  const body = req.method === "POST" ? await form(req) : new URLSearchParams();
+  const header = (name) => (Array.isArray(req.headers[name]) ? req.headers[name][0] : req.headers[name]);
+  const csrf = checkCsrf(s, { method: req.method, host: req.headers.host, header, field: (name) => body.get(name) });
+  if (!csrf.ok) return send(res, forbiddenPage({ store: kind, message: csrf.message }), 403);
   switch (route) {
     case "GET /":
-      return user ? redirect(res, "/dashboard") : send(res, signInPage({ store: kind, notice: s.get("notice"), error: s.get("error") }));
+      return user ? redirect(res, "/dashboard") : send(res, signInPage({ store: kind, notice: s.get("notice"), error: s.get("error"), csrf: csrfToken(s) }));
     case "POST /signin": {
-      const name = (await form(req)).get("name")?.trim() ?? "";
+      const name = body.get("name")?.trim() ?? "";
       if (!name || name.length > 40) {
         s.flash("error", "Please enter a name of 1 to 40 characters.");
         return redirect(res, "/");
@@ -70,17 +75,17 @@ async function handle(req, res) {
       if (!user) return redirect(res, "/");
       const count = Number(s.get("count") ?? 0) + 1;
       s.set("count", count);
-      return send(res, dashboardPage({ store: kind, user, count, notice: s.get("notice"), createdAt: s.createdAt }));
+      return send(res, dashboardPage({ store: kind, user, count, notice: s.get("notice"), createdAt: s.createdAt, csrf: csrfToken(s) }));
     }
     case "GET /sessions": {
       if (!user) return redirect(res, "/");
       const available = typeof storage.listSessions === "function";
       const sessions = available ? await storage.listSessions(user, { current: s }) : [];
-      return send(res, sessionsPage({ store: kind, user, sessions, notice: s.get("notice"), available }));
+      return send(res, sessionsPage({ store: kind, user, sessions, notice: s.get("notice"), available, csrf: csrfToken(s) }));
     }
     case "POST /sessions/revoke": {
       if (!user) return redirect(res, "/");
-      const handle = (await form(req)).get("handle") ?? "";
+      const handle = body.get("handle") ?? "";
       const done = await storage.destroyUserSession(user, handle);
       s.flash("notice", done ? "That session is signed out." : "That session had already ended.");
       return redirect(res, "/sessions");
@@ -99,10 +104,9 @@ async function handle(req, res) {
     }
     case "GET /reauth":
       if (!user) return redirect(res, "/");
-      return send(res, reauthPage({ store: kind, user, returnTo: safeReturnTo(url.searchParams.get("return_to"), "/dashboard"), notice: s.get("notice"), error: s.get("error") }));
+      return send(res, reauthPage({ store: kind, user, returnTo: safeReturnTo(url.searchParams.get("return_to"), "/dashboard"), notice: s.get("notice"), error: s.get("error"), csrf: csrfToken(s) }));
     case "POST /reauth": {
       if (!user) return redirect(res, "/");
-      const body = await form(req);
       const returnTo = safeReturnTo(body.get("return_to"), "/dashboard");
       // The demo's "proof" is the name again; a real app checks a password, a passkey or a one-time code here.
       if (body.get("name")?.trim() !== user) {

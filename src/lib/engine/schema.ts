@@ -1,9 +1,9 @@
 // The `schema` option: the session's values checked on every read by any
 // validator that follows the Standard Schema interface (zod 4, valibot 1,
 // arktype 2 all do), with the app's `migrate` for values an older version wrote.
-import { AUTH_KEY, withoutAuthentication } from "../session/authentication.js";
+import { keepReserved, ownValues } from "../session/reserved-keys.js";
 import type { Session } from "../session/session.js";
-import { emptyRecord, hasOwn } from "../session/state.js";
+import { emptyRecord } from "../session/state.js";
 import { stateOf } from "../session/session.js";
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
 
@@ -59,7 +59,7 @@ export function sessionCheck<Data>(options: SchemaOptions<Data>): SessionCheck |
   if (typeof schema["~standard"]?.validate !== "function") throw new TypeError("option schema must be a Standard Schema validator (zod 4, valibot 1, arktype 2, …)");
   return (session) => {
     const state = stateOf(session);
-    const values = withoutAuthentication(Object.assign(emptyRecord(), state.data));
+    const values = ownValues(Object.assign(emptyRecord(), state.data));
     return chain(validate(schema, values), (result) => {
       if (!result.issues) return adopt(session, result.value, false);
       if (!migrate) return false;
@@ -75,8 +75,8 @@ function adopt(session: Session<any, any>, values: unknown, save: boolean): bool
   if (typeof values !== "object" || values === null || Array.isArray(values)) return false;
   const state = stateOf(session);
   const data = Object.assign(emptyRecord(), values);
-  // The record of markAuthenticated is the session's own, not one of its values: never the schema's to drop.
-  if (hasOwn(state.data, AUTH_KEY)) data[AUTH_KEY] = state.data[AUTH_KEY];
+  // The step-up record and the CSRF secret are tessera's, not the app's values: never the schema's to drop.
+  keepReserved(state.data, data);
   state.data = data;
   if (save) state.cleared = true;
   return true;

@@ -1,9 +1,6 @@
 // The record `markAuthenticated` keeps in a session's data: when the user last
 // proved who they are, per method, in milliseconds since the epoch.
-import { emptyRecord, hasOwn } from "./state.js";
-
-/** The data key of the record: reserved (`set("__auth__")` throws), so a handler cannot forge it. */
-export const AUTH_KEY = "__auth__";
+import { emptyRecord } from "./state.js";
 
 /** When and how the user last proved who they are in this session. */
 export interface Authentication {
@@ -36,10 +33,4 @@ export function authenticationOf(stored: unknown): Authentication | undefined {
   if (entries.length === 0) return undefined;
   const methods = Object.fromEntries(entries.map(([method, at]) => [method, new Date(at)]));
   return { authenticatedAt: new Date(Math.max(...entries.map(([, at]) => at))), methods };
-}
-
-/** `values` without the record: what `entries()` and `toJSON()` show. */
-export function withoutAuthentication(values: Record<string, unknown>): Record<string, unknown> {
-  if (hasOwn(values, AUTH_KEY)) delete values[AUTH_KEY];
-  return values;
 }

@@ -1,7 +1,8 @@
 import { putOwn } from "../util/own.js";
 import { checkKey, flashKeys } from "./flash-keys.js";
-import { emptyRecord, hasOwn, markRead, writable, type SessionInit, type SessionState, type State } from "./state.js";
-import { AUTH_KEY, authenticationOf, withMethod, withoutAuthentication, type Authentication } from "./authentication.js";
+import { AUTH_KEY, CSRF_KEY, ownValues } from "./reserved-keys.js";
+import { emptyRecord, hasOwn, markRead, putValue, writable, type SessionInit, type SessionState, type State } from "./state.js";
+import { authenticationOf, withMethod, type Authentication } from "./authentication.js";
 export type { Authentication } from "./authentication.js";
 export type { Phase, SessionInit, SessionState } from "./state.js";
 import { checkJsonValue, checkLifetime } from "./checks.js";
@@ -117,15 +118,12 @@ export class Session<Data = SessionData, FlashData = Data> {
     checkKey(key);
     if (value === undefined) return this.unset(key);
     checkJsonValue(key, value);
-    putOwn(s.data, key, value);
-    (s.changes ??= new Map()).set(key, value);
+    putValue(s, key, value);
   }
 
   unset(key: keyof Data & string): void {
     const s = writable(this.#s);
-    checkKey(key);
-    delete s.data[key];
-    (s.changes ??= new Map()).set(key, undefined);
+    putValue(s, checkKey(key), undefined);
   }
 
   /**
@@ -158,9 +156,7 @@ export class Session<Data = SessionData, FlashData = Data> {
    */
   markAuthenticated(options: { method: string }): void {
     const s = writable(this.#s);
-    const record = withMethod(s.data[AUTH_KEY], options.method, s.now());
-    putOwn(s.data, AUTH_KEY, record);
-    (s.changes ??= new Map()).set(AUTH_KEY, record);
+    putValue(s, AUTH_KEY, withMethod(s.data[AUTH_KEY], options.method, s.now()));
   }
 
   /** When the user last proved who they are, and by which methods (`markAuthenticated`); undefined when never. */
@@ -200,7 +196,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   entries(): Array<[string, unknown]> {
     const s = this.#s;
     if (s.flashIn !== null) s.flashRead = true;
-    return Object.entries(withoutAuthentication(Object.assign(emptyRecord(), s.data, s.flashIn)));
+    return Object.entries(ownValues(Object.assign(emptyRecord(), s.data, s.flashIn)));
   }
 
   /**
@@ -222,6 +218,8 @@ export class Session<Data = SessionData, FlashData = Data> {
       s.cleared = true;
       s.changes = null;
     }
+    // A new CSRF secret with every new id: one planted before a sign-in dies with it (docs/security.md, C2).
+    if (hasOwn(s.data, CSRF_KEY)) putValue(s, CSRF_KEY, undefined);
   }
 
   /**
@@ -283,7 +281,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   toJSON(): { data: Record<string, unknown>; createdAt: string; expiresAt: string | undefined } {
     const s = this.#s;
     return {
-      data: { ...withoutAuthentication(Object.assign(emptyRecord(), s.data, s.flashIn)) },
+      data: { ...ownValues(Object.assign(emptyRecord(), s.data, s.flashIn)) },
       createdAt: this.createdAt.toISOString(),
       expiresAt: this.expiresAt?.toISOString(),
     };

@@ -1,4 +1,5 @@
 // The state a Session keeps private, and the view of it its storage gets.
+import { putOwn } from "../util/own.js";
 
 /**
  * Where a session stands, the one value a storage decides a save by:
@@ -66,10 +67,11 @@ export interface State {
 /**
  * Internal: a session's state as its storage sees it: what the request changed,
  * read-only, and the few facts only the storage moves (its phase after a write,
- * the expiry, its own bookkeeping, the values a `schema` validated or migrated).
+ * the expiry, its own bookkeeping, the values a `schema` validated or migrated,
+ * and the keys tessera's own features keep in it: the CSRF secret).
  */
-export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared">> &
-  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared">;
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared" | "changes">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared" | "changes">;
 
 /** A record of values with no prototype: a key such as "constructor" is only ever an own value. */
 export function emptyRecord(): Record<string, unknown> {
@@ -94,4 +96,11 @@ export function markRead(s: State, key: string): void {
   const read = s.flashRead;
   if (read === true) return;
   (s.flashRead = read ?? new Set()).add(key);
+}
+
+/** Sets (or, with undefined, unsets) `key` in `s`'s values, as a change the next save writes. */
+export function putValue(s: Pick<State, "data" | "changes">, key: string, value: unknown): void {
+  if (value === undefined) delete s.data[key];
+  else putOwn(s.data, key, value);
+  (s.changes ??= new Map()).set(key, value);
 }

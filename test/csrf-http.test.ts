@@ -1,0 +1,102 @@
+// The CSRF check of each integration over real HTTP: Express (tessera-session/express), Hono and h3
+// (their middleware), and withSession (verifyCsrf). Each app serves a form with a token and an action
+// behind the check; the same requests go to each.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { describe, test } from "node:test";
+import express from "express";
+import { H3, toNodeHandler } from "h3";
+import { Hono } from "hono";
+import { csrfToken, type SessionStorage } from "../src/index.js";
+import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js";
+import { csrf as expressCsrf, session as expressSession } from "../src/express.js";
+import { getSession, verifyCsrf, withSession } from "../src/fetch.js";
+import { csrf as h3Csrf, session as h3Session, useSession } from "../src/h3.js";
+import { csrf as honoCsrf, session as honoSession } from "../src/hono.js";
+import { listen } from "./bare-server.js";
+import { SECRET_A, cookiePair, serveFetch } from "./helpers.js";
+
+type Served = { url: string; close(): Promise<void> };
+const cookieStorage = () => createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
+
+/** Each integration's app: GET /form answers the token as text, POST /act answers "done" behind the check. */
+const APPS: Record<string, (storage: SessionStorage) => Promise<Served>> = {
+  async express(storage) {
+    const app = express();
+    app.use(express.urlencoded({ extended: false }), expressSession(storage), expressCsrf(storage));
+    app.get("/form", (req, res) => void res.type("text").send(csrfToken(req.session)));
+    app.post("/act", (_req, res) => void res.type("text").send("done"));
+    return listen(createServer(app));
+  },
+  async hono(storage) {
+    const app = new Hono().use(honoSession(storage), honoCsrf(storage));
+    app.get("/form", (c) => c.text(csrfToken(c.get("session"))));
+    app.post("/act", (c) => c.text("done"));
+    return serveFetch(app.fetch);
+  },
+  async h3(storage) {
+    const app = new H3().use(h3Session(storage)).use(h3Csrf(storage));
+    app.get("/form", (event) => csrfToken(useSession(event)));
+    app.post("/act", () => "done");
+    return listen(createServer(toNodeHandler(app)));
+  },
+  async fetch(storage) {
+    return serveFetch(
+      withSession(storage, async (request) => {
+        const session = await getSession(request);
+        if (new URL(request.url).pathname === "/form") return new Response(csrfToken(session));
+        return (await verifyCsrf(request, session)) ?? new Response("done");
+      }),
+    );
+  },
+};
+
+async function visit(url: string): Promise<{ cookie: string; token: string }> {
+  const res = await fetch(`${url}/form`);
+  return { cookie: cookiePair(res.headers.get("set-cookie")), token: await res.text() };
+}
+
+async function act(url: string, headers: Record<string, string>, body?: string) {
+  const res = await fetch(`${url}/act`, {
+    method: "POST",
+    headers: body === undefined ? headers : { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body,
+  });
+  return [res.status, (await res.text()).trim()];
+}
+
+for (const [name, start] of Object.entries(APPS)) {
+  describe(`CSRF over HTTP: ${name}`, () => {
+    test("a token in the header or the form passes; none, another session's, another site or another Origin is a 403", async () => {
+      const app = await start(cookieStorage());
+      try {
+        const { cookie, token } = await visit(app.url);
+        const other = await visit(app.url);
+        assert.deepEqual(await act(app.url, { cookie, "x-csrf-token": token }), [200, "done"]);
+        assert.deepEqual(await act(app.url, { cookie, origin: app.url }, `_csrf=${token}`), [200, "done"]);
+        assert.deepEqual(await act(app.url, { cookie }, "a=1"), [403, "Forbidden: this request carries no CSRF token"]);
+        assert.deepEqual(await act(app.url, { cookie, "x-csrf-token": other.token }), [403, "Forbidden: this request's CSRF token is not this session's"]);
+        assert.deepEqual(await act(app.url, { cookie, "x-csrf-token": token, "sec-fetch-site": "cross-site" }), [
+          403,
+          "Forbidden: this request came from another site's page",
+        ]);
+        assert.deepEqual(await act(app.url, { cookie, "x-csrf-token": token, origin: "http://evil.example" }), [403, "Forbidden: this request's Origin is not this site"]);
+        assert.deepEqual(await act(app.url, { "x-csrf-token": token }), [403, "Forbidden: this request's CSRF token is not this session's"], "no cookie: no session to match");
+      } finally {
+        await app.close();
+      }
+    });
+
+    // withSession's handler calls verifyCsrf itself: an app whose sessions ride in a header does not.
+    if (name === "fetch") return;
+    test("a session carried in a header is not checked: a browser never sends it by itself", async () => {
+      const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, transport: { header: "x-session-token" } });
+      const app = await start(storage);
+      try {
+        assert.deepEqual(await act(app.url, {}), [200, "done"]);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
