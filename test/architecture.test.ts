@@ -46,7 +46,7 @@ const LAYERS = {
 } satisfies Record<string, Layer>;
 
 /** The entries promised to run on every runtime. */
-const EDGE_ENTRIES = ["src/index.ts", "src/fetch.ts", "src/hono.ts", "src/h3.ts", "src/react-router.ts", "src/next.ts"];
+const EDGE_ENTRIES = ["src/index.ts", "src/fetch.ts", "src/hono.ts", "src/h3.ts", "src/react-router.ts", "src/next.ts", "src/sveltekit.ts"];
 // A `node:` import that loads fails on Workers and in browser bundles; an erased `import type`
 // does not (the core types `process.getBuiltinModule("node:crypto")` with one), so it is not counted.
 const EDGE_COUNTS_TYPE_IMPORTS = false;

@@ -43,7 +43,7 @@ async function nodeImportsOf(specifier: string): Promise<string[]> {
 }
 
 describe("edge-safe entries", () => {
-  for (const entry of ["tessera-session", "tessera-session/fetch", "tessera-session/hono", "tessera-session/react-router"]) {
+  for (const entry of ["tessera-session", "tessera-session/fetch", "tessera-session/hono", "tessera-session/h3", "tessera-session/react-router", "tessera-session/sveltekit"]) {
     test(`${entry} bundles for the web platform with no node: import and no Node builtin`, async () => {
       assert.deepEqual(await nodeImportsOf(entry), []);
     });

@@ -15,7 +15,7 @@ const root = new URL("..", import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; exports: Record<string, unknown> };
 const version = (name: string) => (JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 /** What a user installs beside the package, at the versions this repository tests with (so npm's cache answers). */
-const BESIDE = ["typescript", "@types/node", "redis", "ioredis", "pg", "@types/pg", "express", "@types/express", "hono", "h3", "zod", "fastify", "koa", "@types/koa", "next", "react", "react-dom"];
+const BESIDE = ["typescript", "@types/node", "redis", "ioredis", "pg", "@types/pg", "express", "@types/express", "hono", "h3", "zod", "@sveltejs/kit", "fastify", "koa", "@types/koa", "next", "react", "react-dom"];
 
 let dir: string;
 let tarball: string;

@@ -217,6 +217,7 @@ export const broken = {
       "src/h3.ts: no such file",
       "src/react-router.ts: no such file",
       "src/next.ts: no such file",
+      "src/sveltekit.ts: no such file",
     ],
     cycles: [
       "src/lib/engine/a.ts → src/lib/engine/b.ts → src/lib/engine/a.ts",

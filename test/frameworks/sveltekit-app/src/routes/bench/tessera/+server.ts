@@ -1,0 +1,8 @@
+// The framework benchmark's tessera counter (bench/frameworks/sveltekit.ts), through the session hook.
+import { text } from "@sveltejs/kit";
+import type { RequestHandler } from "./$types";
+
+export const GET: RequestHandler = ({ locals }) => {
+  locals.session.set("count", (locals.session.get("count") ?? 0) + 1);
+  return text(String(locals.session.get("count")));
+};
