@@ -12,6 +12,8 @@ export type { SessionIdStorageStrategy } from "./lib/stores/strategy.js";
 export { Session, type SessionData, type Json, type JsonSafe, type Authentication } from "./lib/session/session.js";
 export { csrfToken, verifyCsrfToken } from "./lib/csrf/token.js";
 export { checkCsrf, type CsrfOptions, type CsrfRequest, type CsrfResult, type CsrfFailure } from "./lib/csrf/check.js";
+export { recordDevice, deviceOf, networkOf, type Device, type ClientHints } from "./lib/session/device.js";
+export type { SignInOptions } from "./lib/engine/sign-in-policy.js";
 export { requireRecentAuth, safeReturnTo, type RecentAuth, type RecentAuthOptions } from "./lib/session/step-up.js";
 export type {
   SessionStorage,

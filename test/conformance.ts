@@ -12,6 +12,7 @@ import { describe, test } from "node:test";
 import { z } from "zod";
 import { createSessionStorage, type IdSessionStorage } from "../src/lib/engine/id-storage.js";
 import { SessionStoreError } from "../src/lib/errors.js";
+import { recordDevice } from "../src/lib/session/device.js";
 import { requireRecentAuth } from "../src/lib/session/step-up.js";
 import type { SessionStore } from "../src/lib/stores/store.js";
 import { SECRET_A, cookiePair, fakeClock } from "./helpers.js";
@@ -506,6 +507,49 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.deepEqual([upgraded.isNew, upgraded.get("count"), upgraded.dirty], [false, 3, true]);
       assert.equal(await checked.save(upgraded), null, "the id cookie stays as it is");
       assert.deepEqual((await storage.read(old.cookie)).entries().sort(), [["count", 3], ["userId", "U"]], "the upgrade replaced the stored values");
+    }),
+
+  "your devices: listSessions shows each session's device (and network when recorded), maxSessionsPerUser ends the oldest, a new device is an event": (make) =>
+    using(make, {}, async ({ fixture, clock }) => {
+      const events: Array<[string, string | undefined, string | undefined]> = [];
+      const storage = createSessionStorage({
+        store: fixture.store,
+        cookie: { secrets: [SECRET_A], name: "sid" },
+        now: clock.now,
+        userKey: "userId",
+        maxSessionsPerUser: 2,
+        onEvent: (e) => void (e.type === "new-device" && events.push([e.type, e.user, e.device])),
+      });
+      const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+      const SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+      async function signIn(userAgent: string, ip?: string) {
+        const s = await storage.read(null);
+        s.regenerateId({ keep: [] });
+        s.set("userId", "D");
+        recordDevice(s, { userAgent, ip }, { network: ip !== undefined });
+        const cookie = cookiePair(await storage.save(s));
+        clock.advance(1);
+        return cookie;
+      }
+      const first = await signIn(FIREFOX, "203.0.113.77");
+      const second = await signIn(FIREFOX);
+      assert.deepEqual(events, [["new-device", "D", "Firefox on Linux"]], "the second Firefox is a known device");
+      const listed = await storage.listSessions("D", { current: await storage.read(second) });
+      assert.deepEqual(
+        listed.map((s) => [s.current, s.device, s.data]),
+        [
+          [true, { browser: "Firefox", os: "Linux", label: "Firefox on Linux" }, { userId: "D" }],
+          [false, { browser: "Firefox", os: "Linux", label: "Firefox on Linux", network: "203.0.113.0/24" }, { userId: "D" }],
+        ],
+      );
+      const third = await signIn(SAFARI);
+      assert.deepEqual(events.at(-1), ["new-device", "D", "Safari on iOS"]);
+      const left = await storage.listSessions("D");
+      assert.equal(left.length, 2, "a third sign-in past the limit of 2 ended one");
+      assert.equal((await storage.read(first)).isNew, true, "the oldest is the one that ended");
+      assert.deepEqual([(await storage.read(second)).get("userId"), (await storage.read(third)).get("userId")], ["D", "D"]);
+      assert.throws(() => createSessionStorage({ store: fixture.store, maxSessionsPerUser: 0 }), /maxSessionsPerUser must be a whole number/);
+      assert.throws(() => createSessionStorage({ store: fixture.store, maxSessionsPerUser: 3 }), /needs the userKey option/);
     }),
 
   "reload() reads what another request saved and drops this request's unsaved changes": (make) =>

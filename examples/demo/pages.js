@@ -77,7 +77,7 @@ export function sessionsPage({ store, user, sessions, notice, available, csrf })
   }
   const rows = sessions
     .map(
-      (s) => `<tr data-handle="${escape(s.handle)}"><td>${escape(s.data.agent ?? "unknown browser")}${s.current ? " <strong>(this one)</strong>" : ""}</td>
+      (s) => `<tr data-handle="${escape(s.handle)}"><td>${escape(s.device?.label ?? "unknown browser")}${s.current ? " <strong>(this one)</strong>" : ""}</td>
 <td>${escape(s.createdAt.toISOString().replace("T", " ").slice(0, 19))}</td><td>${escape(s.lastSeenAt.toISOString().replace("T", " ").slice(0, 19))}</td>
 <td>${s.current ? "" : `<form method="post" action="/sessions/revoke">${csrfField(csrf)}<input type="hidden" name="handle" value="${escape(s.handle)}"><button type="submit">Sign out</button></form>`}</td></tr>`,
     )

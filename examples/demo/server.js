@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkCsrf, csrfToken, requireRecentAuth, safeReturnTo } from "../../dist/index.js";
+import { checkCsrf, csrfToken, recordDevice, requireRecentAuth, safeReturnTo } from "../../dist/index.js";
 import { session } from "../../dist/node.js";
 import { dashboardPage, forbiddenPage, reauthPage, sessionsPage, signInPage } from "./pages.js";
 import { createStorage } from "./storage.js";
@@ -15,13 +15,6 @@ const { kind, storage } = await createStorage(dataDir);
 const withSession = session(storage);
 // "Sign out all other sessions" asks the user to confirm who they are when their last sign-in is older than this (seconds).
 const stepUpMaxAge = Number(process.env.STEP_UP_MAX_AGE ?? 300);
-
-/** A short label for the sessions list ("Chrome on Linux"). */
-function agentOf(ua = "") {
-  const browser = /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Firefox\//.test(ua) ? "Firefox" : /Safari\//.test(ua) ? "Safari" : "A client";
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /Linux/.test(ua) ? "Linux" : "";
-  return os ? `${browser} on ${os}` : browser;
-}
 
 async function form(req) {
   let body = "";
@@ -65,7 +58,8 @@ async function handle(req, res) {
       // A new id at sign-in (no fixation), and nothing from before it kept.
       s.regenerateId({ keep: [] });
       s.set("userId", name);
-      s.set("agent", agentOf(req.headers["user-agent"]));
+      // What the sessions page shows of this one: the browser and OS (no address: the demo keeps none).
+      recordDevice(s, { userAgent: req.headers["user-agent"] });
       s.set("count", 0);
       s.markAuthenticated({ method: "name" });
       s.flash("notice", `Welcome, ${name}!`);

@@ -20,6 +20,8 @@ export interface EngineParts<Data, FlashData> {
   onEvent: SessionEventListener | undefined;
   /** The `schema` check of each session read, if the storage has one. */
   check?: SessionCheck | undefined;
+  /** What the storage does once a session was created or regenerated (a sign-in): `maxSessionsPerUser`, "new-device". */
+  signedIn?: ((session: Session<Data, FlashData>) => MaybePromise<void>) | undefined;
 }
 
 /**
@@ -35,6 +37,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   readonly #t: Timeouts;
   readonly #onEvent: SessionEventListener | undefined;
   readonly #check: SessionCheck | undefined;
+  readonly #signedIn: ((session: Session<Data, FlashData>) => MaybePromise<void>) | undefined;
   /** Authentic tokens, each with what the backend made of it: a returning client skips the MAC check and the decoding. */
   readonly #verified = new VerifiedTokens<unknown>();
   /** @internal */
@@ -47,6 +50,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     this.#t = parts.timeouts;
     this.#onEvent = parts.onEvent;
     this.#check = parts.check;
+    this.#signedIn = parts.signedIn;
     this[immediate] = { read: (input) => this.#read(input), save: (session) => this.#persist(session, false) };
   }
 
@@ -182,7 +186,8 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
       state.phase = "stored";
       state.storedId = state.id;
       const told = event && this.#tell(this.#backend.subject(session, state.id), event);
-      return told ? told.then(() => this.#issue(session, state, now)) : this.#issue(session, state, now);
+      const after = event && this.#signedIn ? chain(told, () => this.#signedIn!(session)) : told;
+      return after instanceof Promise ? after.then(() => this.#issue(session, state, now)) : this.#issue(session, state, now);
     });
   }
 

@@ -6,13 +6,16 @@ import type { CryptoBackend } from "../crypto/types.js";
  * useless for taking over a session (docs/security.md, B8 and K4).
  */
 export interface SessionEvent {
-  type: "created" | "regenerated" | "destroyed" | "rejected";
+  type: "created" | "regenerated" | "destroyed" | "rejected" | "new-device";
   /** Why a presented session was refused: it did not verify, had expired, its id is unknown to the store, or its values failed the storage's `schema`. */
   reason?: "tampered" | "expired" | "unknown" | "invalid";
   /** The session cookie's name. */
   cookie: string;
   /** The first 12 base64url characters of SHA-256 of the presented value or id. */
   fingerprint: string;
+  /** "new-device": the user who signed in, and the device (`recordDevice`) none of their other sessions is on. */
+  user?: string;
+  device?: string;
 }
 
 export type SessionEventListener = (event: SessionEvent) => void;
@@ -25,10 +28,11 @@ export async function emit(
   subject: string,
   type: SessionEvent["type"],
   reason?: SessionEvent["reason"],
+  more?: Pick<SessionEvent, "user" | "device">,
 ): Promise<void> {
   let hash = crypto.sha256(`fingerprint:${subject}`);
   if (hash instanceof Promise) hash = await hash;
-  const event: SessionEvent = { type, cookie, fingerprint: hash.slice(0, 12) };
+  const event: SessionEvent = { type, cookie, fingerprint: hash.slice(0, 12), ...more };
   if (reason) event.reason = reason;
   listener(event);
 }

@@ -7,6 +7,7 @@ import { sessionCookie } from "./session-cookie.js";
 import { storeCall } from "./store-call.js";
 import { StoreBackend } from "./store-backend.js";
 import { sessionCheck } from "./schema.js";
+import { signInPolicy, type SignInOptions } from "./sign-in-policy.js";
 import type { SessionStorage, StorageOptions } from "./storage.js";
 import { resolveTimeouts } from "./timeouts.js";
 import { UserSessions, type SessionInfo } from "./user-sessions.js";
@@ -14,7 +15,7 @@ import { UserSessions, type SessionInfo } from "./user-sessions.js";
 export type { SessionInfo } from "./user-sessions.js";
 
 /** The options of every id storage: the storage's, and the user index's key. */
-export interface IdStorageOptions<Data = SessionData> extends StorageOptions<Data> {
+export interface IdStorageOptions<Data = SessionData> extends StorageOptions<Data>, SignInOptions {
   /**
    * The session key that holds the user id (a key of the session's data, so a
    * typo does not compile). With it, `listSessions(userId)` and
@@ -57,8 +58,10 @@ class IdStorage<Data, FlashData, Store extends SessionStore> extends Engine<Data
     const timeouts = resolveTimeouts(options);
     const cookie = sessionCookie(options.cookie, false, timeouts.now);
     const backend = new StoreBackend<Data, FlashData>(store, cookie.crypto, timeouts, options.userKey);
-    super({ backend, cookie, carrier: createCarrier(options.transport, cookie), timeouts, onEvent: options.onEvent, check: sessionCheck(options) });
-    this.#users = new UserSessions(store, cookie.crypto, options.userKey, timeouts.now);
+    const users = new UserSessions(store, cookie.crypto, options.userKey, timeouts.now);
+    const signedIn = signInPolicy(users, options.userKey, options, cookie.name, cookie.crypto);
+    super({ backend, cookie, carrier: createCarrier(options.transport, cookie), timeouts, onEvent: options.onEvent, check: sessionCheck(options), signedIn });
+    this.#users = users;
     this.#now = timeouts.now;
   }
 

@@ -1,6 +1,8 @@
 import type { CryptoBackend } from "../crypto/types.js";
 import { SessionConfigError } from "../errors.js";
+import { storedDevice, type Device } from "../session/device.js";
 import { unflashKey } from "../session/flash-keys.js";
+import { ownValues } from "../session/reserved-keys.js";
 import { Session, stateOf, type SessionData } from "../session/session.js";
 import type { SessionStore } from "../stores/store.js";
 import { storeCall } from "./store-call.js";
@@ -15,6 +17,8 @@ export interface SessionInfo<Data = SessionData> {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** The device it was used from, when the app noted one (`recordDevice`). */
+  device: Device | undefined;
   /** The stored values (flash values left out): the session's data type, each key possibly absent. */
   data: Partial<Data>;
 }
@@ -43,7 +47,9 @@ export class UserSessions {
         createdAt: new Date(record.createdAt),
         lastSeenAt: new Date(record.lastSeenAt),
         expiresAt: new Date(record.expiresAt),
-        data: Object.fromEntries(Object.entries(record.data).filter(([k]) => unflashKey(k) === undefined)),
+        device: storedDevice(record.data),
+        // tessera's own keys (the step-up record, the CSRF secret, the device) are not the app's values.
+        data: ownValues(Object.fromEntries(Object.entries(record.data).filter(([k]) => unflashKey(k) === undefined))),
       })),
     );
     return infos.sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());

@@ -1,4 +1,4 @@
-import { AUTH_KEY, CSRF_KEY } from "./reserved-keys.js";
+import { AUTH_KEY, CSRF_KEY, DEVICE_KEY } from "./reserved-keys.js";
 
 /**
  * Stored flash values sit under `__flash_<key>__` keys, react-router's layout,
@@ -25,6 +25,7 @@ export function checkKey(key: unknown): string {
   if (typeof key !== "string") throw new TypeError(`session keys are strings, got ${typeof key}`);
   if (key === AUTH_KEY) throw new TypeError(`session key "${key}" is reserved: use session.markAuthenticated({ method })`);
   if (key === CSRF_KEY) throw new TypeError(`session key "${key}" is reserved for the CSRF secret: use csrfToken(session)`);
+  if (key === DEVICE_KEY) throw new TypeError(`session key "${key}" is reserved: use recordDevice(session, { userAgent, ip })`);
   if (key.startsWith(FLASH_PREFIX) && key.endsWith("__")) {
     throw new TypeError(`session key "${key}" is reserved for flash values: use session.flash("${key.slice(8, -2)}", value)`);
   }

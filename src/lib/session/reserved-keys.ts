@@ -7,8 +7,13 @@ import { hasOwn } from "./state.js";
 export const AUTH_KEY = "__auth__";
 /** The session's CSRF secret (`csrfToken`), renewed by every `regenerateId()`. */
 export const CSRF_KEY = "__csrf__";
+/** The device `recordDevice` noted (device.ts). */
+export const DEVICE_KEY = "__device__";
 
-const RESERVED = [AUTH_KEY, CSRF_KEY];
+const RESERVED = [AUTH_KEY, CSRF_KEY, DEVICE_KEY];
+
+/** What a sign-in (`regenerateId`, a `keep` list too) carries over to the new id: not the CSRF secret, which it renews. */
+export const KEPT_BY_REGENERATE = [AUTH_KEY, DEVICE_KEY];
 
 /** `values` without the reserved keys (changed in place). */
 export function ownValues(values: Record<string, unknown>): Record<string, unknown> {

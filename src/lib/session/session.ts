@@ -1,6 +1,6 @@
 import { putOwn } from "../util/own.js";
 import { checkKey, flashKeys } from "./flash-keys.js";
-import { AUTH_KEY, CSRF_KEY, ownValues } from "./reserved-keys.js";
+import { AUTH_KEY, CSRF_KEY, KEPT_BY_REGENERATE, ownValues } from "./reserved-keys.js";
 import { emptyRecord, hasOwn, markRead, putValue, writable, type SessionInit, type SessionState, type State } from "./state.js";
 import { authenticationOf, withMethod, type Authentication } from "./authentication.js";
 export type { Authentication } from "./authentication.js";
@@ -212,7 +212,7 @@ export class Session<Data = SessionData, FlashData = Data> {
     if (s.newId) s.id = s.newId();
     if (options.keep) {
       const kept = emptyRecord();
-      for (const key of [...options.keep, AUTH_KEY]) if (hasOwn(s.data, key)) putOwn(kept, key, s.data[key]);
+      for (const key of [...options.keep, ...KEPT_BY_REGENERATE]) if (hasOwn(s.data, key)) putOwn(kept, key, s.data[key]);
       s.data = kept;
       s.flashIn = null;
       s.cleared = true;

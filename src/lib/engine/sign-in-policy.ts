@@ -1,0 +1,48 @@
+import type { CryptoBackend } from "../crypto/types.js";
+import { SessionConfigError } from "../errors.js";
+import { storedDevice } from "../session/device.js";
+import { stateOf, type Session } from "../session/session.js";
+import { emit, type SessionEventListener } from "./events.js";
+import type { UserSessions } from "./user-sessions.js";
+
+/** What an id storage does after a sign-in, as its options ask. */
+export interface SignInOptions {
+  /**
+   * At most this many sessions per user: a sign-in past it ends the user's
+   * oldest other sessions (by creation). Needs `userKey`. Default: no limit.
+   */
+  maxSessionsPerUser?: number | undefined;
+}
+
+/**
+ * The step after a session was created or regenerated for a user: end the
+ * oldest sessions past `maxSessionsPerUser`, and tell `onEvent` ("new-device")
+ * when the device `recordDevice` noted is on none of the user's other sessions.
+ * Undefined (no cost at all) when the options ask for neither.
+ */
+export function signInPolicy(
+  users: UserSessions,
+  userKey: string | undefined,
+  options: SignInOptions & { onEvent?: SessionEventListener | undefined },
+  cookieName: string,
+  crypto: CryptoBackend,
+): ((session: Session<any, any>) => Promise<void>) | undefined {
+  const max = options.maxSessionsPerUser;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new SessionConfigError(`option maxSessionsPerUser must be a whole number of at least 1, got ${String(max)}`);
+  if (max !== undefined && userKey === undefined) throw new SessionConfigError("option maxSessionsPerUser needs the userKey option: the session key that holds the user id");
+  const listener = options.onEvent;
+  if (userKey === undefined || (max === undefined && !listener)) return undefined;
+  return async (session) => {
+    const { data, id } = stateOf(session);
+    const user = data[userKey];
+    if (typeof user !== "string" && typeof user !== "number") return;
+    const sessions = await users.list(String(user), session);
+    const device = storedDevice(data);
+    if (listener && device && !sessions.some((s) => !s.current && s.device?.label === device.label)) {
+      await emit(listener, crypto, cookieName, id, "new-device", undefined, { user: String(user), device: device.label });
+    }
+    if (max === undefined || sessions.length <= max) return;
+    const oldest = sessions.filter((s) => !s.current).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    for (const s of oldest.slice(0, sessions.length - max)) await users.destroyOne(String(user), s.handle);
+  };
+}
