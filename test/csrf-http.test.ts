@@ -3,11 +3,16 @@
 // behind the check; the same requests go to each.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import express from "express";
 import { H3, toNodeHandler } from "h3";
+import Fastify from "fastify";
 import { Hono } from "hono";
-import { csrfToken, type SessionStorage } from "../src/index.js";
+import Koa, { type DefaultState } from "koa";
+import { csrfToken, type Session, type SessionStorage } from "../src/index.js";
+import { csrf as fastifyCsrf, session as fastifySession, type RegisteredStorage } from "../src/fastify.js";
+import { csrf as koaCsrf, session as koaSession, type SessionContext as KoaContext } from "../src/koa.js";
 import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js";
 import { csrf as expressCsrf, session as expressSession } from "../src/express.js";
 import { getSession, verifyCsrf, withSession } from "../src/fetch.js";
@@ -27,6 +32,36 @@ const APPS: Record<string, (storage: SessionStorage) => Promise<Served>> = {
     app.get("/form", (req, res) => void res.type("text").send(csrfToken(req.session)));
     app.post("/act", (_req, res) => void res.type("text").send("done"));
     return listen(createServer(app));
+  },
+  async fastify(storage) {
+    const app = Fastify();
+    // The form body as @fastify/formbody would give it, through Fastify's own content-type parser API.
+    app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+    // Another test file registers its own storage type for the whole program (Register): this one is untyped.
+    await app.register(fastifySession, { storage: storage as unknown as RegisteredStorage });
+    app.addHook("preHandler", fastifyCsrf(storage));
+    app.get("/form", async (request) => csrfToken((request as unknown as { session: Session }).session));
+    app.post("/act", async () => "done");
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  },
+  async koa(storage) {
+    const app = new Koa<DefaultState, KoaContext>();
+    // The form body as koa-bodyparser would give it.
+    app.use(async (ctx, next) => {
+      if (ctx.is("application/x-www-form-urlencoded")) {
+        let body = "";
+        for await (const chunk of ctx.req) body += chunk;
+        (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(body));
+      }
+      await next();
+    });
+    app.use(koaSession(storage)).use(koaCsrf(storage));
+    app.use((ctx) => void (ctx.body = ctx.path === "/form" ? csrfToken(ctx.session) : "done"));
+    return listen(createServer(app.callback()));
   },
   async hono(storage) {
     const app = new Hono().use(honoSession(storage), honoCsrf(storage));

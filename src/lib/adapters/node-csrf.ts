@@ -1,16 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { checkCsrf, type CsrfOptions } from "../csrf/check.js";
+import { checkCsrf, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
 import { isAmbient } from "./csrf-fetch.js";
 
 type Next = (error?: unknown) => void;
 
-/** A form body a body parser put on the request (`express.urlencoded()`), if any. */
-function parsedBody(req: IncomingMessage): Record<string, unknown> | undefined {
-  const body = (req as { body?: unknown }).body;
-  return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+/** A form body a body parser put on the request (`express.urlencoded()`, `@fastify/formbody`, `koa-bodyparser`), if any. */
+function fieldOf(body: unknown, name: string): string | undefined {
+  const value = typeof body === "object" && body !== null && Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === "string" ? value : undefined;
 }
+
+/** The CSRF check of a Node request for `session`, the token's form field read from `body` (what a parser made of it). */
+export function checkNodeRequest(session: Session<any, any>, req: IncomingMessage, body: unknown, options: CsrfOptions): CsrfResult {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return checkCsrf(session, { method: req.method ?? "GET", host: req.headers.host, header, field: (name) => fieldOf(body, name) }, options);
+}
+
+/** The 403 of a refused request, as Node integrations write it. */
+export const FORBIDDEN_HEADERS = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } as const;
 
 /**
  * Middleware for `node:http`, Express and Connect, after `session(storage)`:
@@ -30,20 +42,9 @@ export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {
     if (!ambient) return next();
     const session = (req as { session?: Session<any, any> }).session;
     if (!session) return next(new Error("csrf(storage): no req.session: use it after session(storage)"));
-    const result = checkCsrf(session, {
-      method: req.method ?? "GET",
-      host: req.headers.host,
-      header: (name) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      },
-      field: (name) => {
-        const value = parsedBody(req)?.[name];
-        return typeof value === "string" ? value : undefined;
-      },
-    }, options);
+    const result = checkNodeRequest(session, req, (req as { body?: unknown }).body, options);
     if (result.ok) return next();
-    res.writeHead(403, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });
+    res.writeHead(403, FORBIDDEN_HEADERS);
     res.end(`${result.message}\n`);
   };
 }
