@@ -59,7 +59,8 @@ class IdStorage<Data, FlashData, Store extends SessionStore> extends Engine<Data
     const cookie = sessionCookie(options.cookie, false, timeouts.now);
     const backend = new StoreBackend<Data, FlashData>(store, cookie.crypto, timeouts, options.userKey);
     const users = new UserSessions(store, cookie.crypto, options.userKey, timeouts.now);
-    const signedIn = signInPolicy(users, options.userKey, options, cookie.name, cookie.crypto);
+    const indexed = typeof store.listByUser === "function" && typeof store.deleteByUser === "function";
+    const signedIn = signInPolicy(users, indexed, options.userKey, options, cookie.name, cookie.crypto);
     super({ backend, cookie, carrier: createCarrier(options.transport, cookie), timeouts, onEvent: options.onEvent, check: sessionCheck(options), signedIn });
     this.#users = users;
     this.#now = timeouts.now;

@@ -22,6 +22,8 @@ export interface SignInOptions {
  */
 export function signInPolicy(
   users: UserSessions,
+  /** The store keeps a user index (listByUser): without one there is nothing to count or compare. */
+  indexed: boolean,
   userKey: string | undefined,
   options: SignInOptions & { onEvent?: SessionEventListener | undefined },
   cookieName: string,
@@ -30,8 +32,9 @@ export function signInPolicy(
   const max = options.maxSessionsPerUser;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) throw new SessionConfigError(`option maxSessionsPerUser must be a whole number of at least 1, got ${String(max)}`);
   if (max !== undefined && userKey === undefined) throw new SessionConfigError("option maxSessionsPerUser needs the userKey option: the session key that holds the user id");
+  if (max !== undefined && !indexed) throw new SessionConfigError("option maxSessionsPerUser: this store keeps no user index (it has no listByUser/deleteByUser)");
   const listener = options.onEvent;
-  if (userKey === undefined || (max === undefined && !listener)) return undefined;
+  if (userKey === undefined || !indexed || (max === undefined && !listener)) return undefined;
   return async (session) => {
     const { data, id } = stateOf(session);
     const user = data[userKey];
