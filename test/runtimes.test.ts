@@ -26,6 +26,15 @@ interface Report {
   sealed: { now: number; encrypted: string; signed: string };
 }
 
+/** What a middleware integration's app answers (test/runtimes/scenarios.js, `middlewareFlow`): the same for each. */
+const MIDDLEWARE_FLOW = {
+  first: [200, "n=1", "no-store"],
+  second: [200, "n=2", null],
+  login: [303, "/", true],
+  notice: ["signed in", "none"],
+  oldCookieAfterLogin: "n=1",
+};
+
 /** What every scenario must return, exactly; `ambient` is what currentSession() gives inside withSession. */
 function expected(ambient: string): Record<string, unknown> {
   return {
@@ -120,20 +129,8 @@ function expected(ambient: string): Record<string, unknown> {
         "where the runtime has AsyncLocalStorage and the integration was made without { currentSession: false }: " +
         "pass the Request the handler was given, or call currentSession()",
     },
-    "hono: session middleware": {
-      first: [200, "n=1", "no-store"],
-      second: [200, "n=2", null],
-      login: [303, "/", true],
-      notice: ["signed in", "none"],
-      oldCookieAfterLogin: "n=1",
-    },
-    "h3: session middleware": {
-      first: [200, "n=1", "no-store"],
-      second: [200, "n=2", null],
-      login: [303, "/", true],
-      notice: ["signed in", "none"],
-      oldCookieAfterLogin: "n=1",
-    },
+    "hono: session middleware": MIDDLEWARE_FLOW,
+    "h3: session middleware": MIDDLEWARE_FLOW,
     "react-router: createCookieSessionStorage": {
       committed: "__session=eyJ1c2VySWQiOiJhbm4iLCJfX2ZsYXNoX25vdGljZV9fIjoiaGkifQ%3D%3D.tT5HiDhXms4IVCYT1wpjN8%2FVQ49uagzMoWGez1wMO5k; Path=/; HttpOnly; Secure; SameSite=Lax",
       userId: "ann",

@@ -14,7 +14,7 @@ import type { SessionStorage } from "../../src/lib/engine/storage.js";
 import { SessionStoreError } from "../../src/lib/errors.js";
 import type { Session } from "../../src/lib/session/session.js";
 import { withSave } from "./save-double.js";
-import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, serving, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
 
 // `Register` names one storage type for the whole program, and this program's is the type test's
 // (src/fastify.types.test.ts): here each storage is passed, and its session read, as its own type.
@@ -61,15 +61,6 @@ frameworkScenario("Fastify 5", async ({ storage }) => {
 
 const cookieStorage = (): AppStorage => createCookieSessionStorage<AppData, AppFlash>(SCENARIO_OPTIONS);
 
-/** `app` on 127.0.0.1 for the length of `fn`. */
-async function serving(app: FastifyInstance, fn: (url: string) => Promise<void>): Promise<void> {
-  const { url, close } = await listen(app);
-  try {
-    await fn(url);
-  } finally {
-    await close();
-  }
-}
 
 const sessionCookie = (res: Response) => res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE_NAME}=`));
 
@@ -88,7 +79,7 @@ describe("Fastify specifics", () => {
       await scope.register(async (child) => void child.get("/a/child", async (request) => seen(request)));
     });
     await app.register(async (sibling) => void sibling.get("/b", async (request) => seen(request)));
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       for (const [path, expected] of [["/a", "yes"], ["/a/child", "yes"], ["/b", "none"], ["/root", "none"]] as const) {
         const res = await fetch(url + path);
         assert.deepEqual([await res.json(), !!sessionCookie(res)], [{ session: expected }, expected === "yes"], path);
@@ -107,7 +98,7 @@ describe("Fastify specifics", () => {
         reply.setCookie("theme", "dark", { path: "/" });
         return { cookies: request.cookies };
       });
-      await serving(app, async (url) => {
+      await serving(listen(app), async (url) => {
         const res = await fetch(url, { headers: { cookie: "lang=en" } });
         assert.deepEqual(await res.json(), { cookies: { lang: "en" } });
         const lines = res.headers.getSetCookie();
@@ -131,7 +122,7 @@ describe("Fastify specifics", () => {
       s(request).set("count", 999);
       return reply.code(409).send(new Error("conflict"));
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const first = await fetch(url + "/count");
       const cookie = sessionCookie(first)!.split(";")[0]!;
       for (const path of ["/forbidden", "/sent-error"]) {
@@ -153,7 +144,7 @@ describe("Fastify specifics", () => {
       s(request).set("count", 1);
       return reply.type("text/plain").send(Readable.from(["a", "b"]));
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const failed = await fetch(url + "/response/500");
       assert.deepEqual([failed.status, await failed.text(), sessionCookie(failed)], [500, "from a Response", undefined]);
       const ok = await fetch(url + "/response/200");
@@ -171,7 +162,7 @@ describe("Fastify specifics", () => {
       found.set("count", (request.body as { n: number }).n);
       return { same: found === s(request) };
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       // The body's second half arrives after the hooks ran: the parser, and the handler after it, run in the socket's async context.
       const { port } = new URL(url);
       const answer = await new Promise<{ status: number; body: string; setCookie: string[] }>((resolve, reject) => {
@@ -205,7 +196,7 @@ describe("Fastify specifics", () => {
       s(request).set("count", 1);
       return new Response("made", { headers: { "x-app": "1" } });
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       for (const path of ["/json", "/stream", "/response"]) {
         const res = await fetch(url + path);
         assert.deepEqual([res.status, res.headers.get("retry-after"), res.headers.get("x-app"), res.headers.getSetCookie()], [503, "5", null, []], path);

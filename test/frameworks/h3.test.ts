@@ -12,7 +12,7 @@ import { currentSession, getSession, session, useSession, type SessionContext } 
 import { createCookieSessionStorage } from "../../src/lib/engine/cookie-storage.js";
 import { SessionStoreError } from "../../src/lib/errors.js";
 import { withSave } from "./save-double.js";
-import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, serving, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
 
 declare module "h3" {
   interface H3EventContext extends SessionContext<AppData, AppFlash> {}
@@ -59,15 +59,6 @@ async function listen(app: H3) {
 
 frameworkScenario("h3 2", async ({ storage }) => listen(scenarioRoutes(h3().use(session(storage)))));
 
-/** `app` on 127.0.0.1 for the length of `fn`. */
-async function serving(app: H3, fn: (url: string) => Promise<void>): Promise<void> {
-  const { url, close } = await listen(app);
-  try {
-    await fn(url);
-  } finally {
-    await close();
-  }
-}
 
 const cookieStorage = (): AppStorage => createCookieSessionStorage<AppData, AppFlash>(SCENARIO_OPTIONS);
 const sessionCookie = (res: Response) => res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE_NAME}=`));
@@ -82,7 +73,7 @@ describe("h3 specifics", () => {
     app.get("/response", (event) => (touch(event), new Response("raw", { status: 201, headers: { "x-app": "1" } })));
     app.get("/redirect", (event) => (touch(event), redirect("/there")));
     app.get("/empty", (event) => void touch(event));
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const seen = [];
       for (const path of ["/text", "/json", "/response", "/redirect", "/empty"]) {
         const res = await fetch(url + path, { redirect: "manual" });
@@ -110,7 +101,7 @@ describe("h3 specifics", () => {
       useSession(event).set("count", 50);
       return new Response("gone", { status: 410 });
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const cookie = pair(await fetch(url + "/count"));
       const unauthorized = await fetch(url + "/unauthorized", { headers: { cookie } });
       assert.deepEqual([unauthorized.status, (await unauthorized.json()).message, sessionCookie(unauthorized)], [401, "sign in first", undefined]);
@@ -130,7 +121,7 @@ describe("h3 specifics", () => {
       useSession(event).set("count", 1);
       return "ok";
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.deepEqual(res.headers.getSetCookie().map((line) => line.split("=")[0]).sort(), [COOKIE_NAME, "theme"].sort());
       assert.deepEqual([res.headers.get("cache-control"), res.headers.get("vary")], ["private, max-age=10", "Accept, Cookie"]);
@@ -145,7 +136,7 @@ describe("h3 specifics", () => {
       setCookie(event, "theme", "dark");
       return new Response("ok", { headers: { "x-app": "1" } });
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.deepEqual([res.status, res.headers.get("retry-after"), res.headers.get("x-app"), res.headers.getSetCookie()], [503, "5", null, []]);
       assert.match(await res.text(), /session store cannot be reached/);
@@ -163,7 +154,7 @@ describe("h3 specifics", () => {
         throw error;
       }
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       assert.equal((await fetch(url)).status, 500);
       assert.match(message, /no session\(\) middleware ran for this request/);
     });
@@ -178,7 +169,7 @@ describe("h3 specifics", () => {
       byContext.set("count", 5);
       return { same: byRequest === useSession(event) && byContext === byRequest };
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.deepEqual([await res.json(), !!sessionCookie(res)], [{ same: true }, true]);
     });

@@ -11,7 +11,7 @@ import { currentSession, session, type SessionContext } from "../../src/koa.js";
 import { createCookieSessionStorage } from "../../src/lib/engine/cookie-storage.js";
 import { SessionStoreError } from "../../src/lib/errors.js";
 import { withSave } from "./save-double.js";
-import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, serving, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
 
 type App = Koa<DefaultState, SessionContext<AppData, AppFlash>>;
 type Route = Middleware<DefaultState, SessionContext<AppData, AppFlash>>;
@@ -73,15 +73,6 @@ frameworkScenario("Koa 3", async ({ storage }) => {
   return listen(app);
 });
 
-/** `app` on 127.0.0.1 for the length of `fn`. */
-async function serving(app: App, fn: (url: string) => Promise<void>): Promise<void> {
-  const { url, close } = await listen(app);
-  try {
-    await fn(url);
-  } finally {
-    await close();
-  }
-}
 
 const cookieStorage = (): AppStorage => createCookieSessionStorage<AppData, AppFlash>(SCENARIO_OPTIONS);
 const sessionCookie = (res: Response) => res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE_NAME}=`));
@@ -109,7 +100,7 @@ describe("Koa specifics", () => {
         },
       }),
     );
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const cookie = pair(await fetch(url + "/count"));
       const failed = await fetch(url + "/fail", { headers: { cookie } });
       const unauthorized = await fetch(url + "/unauthorized", { headers: { cookie } });
@@ -135,7 +126,7 @@ describe("Koa specifics", () => {
         },
       }),
     );
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url + "/go", { redirect: "manual" });
       assert.deepEqual([res.status, res.headers.get("location"), !!sessionCookie(res)], [302, "/there", true]);
       assert.equal(res.headers.get("cache-control"), "no-store");
@@ -156,7 +147,7 @@ describe("Koa specifics", () => {
       ctx.session.set("count", 1);
       ctx.body = "ok";
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const names = (await fetch(url)).headers.getSetCookie().map((line) => line.split("=")[0]);
       assert.deepEqual(names.sort(), ["after", "before", COOKIE_NAME].sort());
     });
@@ -174,7 +165,7 @@ describe("Koa specifics", () => {
       ctx.cookies.set("theme", "dark", { signed: false });
       ctx.body = { ok: true };
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.equal(res.status, 503);
       assert.deepEqual([res.headers.get("retry-after"), res.headers.get("x-app"), res.headers.getSetCookie()], ["5", null, []]);
@@ -195,7 +186,7 @@ describe("Koa specifics", () => {
       ctx.respond = false;
       ctx.res.writeHead(200, { "content-type": "text/plain" }).end("raw");
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.deepEqual([res.status, await res.text(), sessionCookie(res), saves], [200, "raw", undefined, 0]);
     });
@@ -210,7 +201,7 @@ describe("Koa specifics", () => {
       found.set("count", 5);
       ctx.body = { same: found === ctx.session };
     });
-    await serving(app, async (url) => {
+    await serving(listen(app), async (url) => {
       const res = await fetch(url);
       assert.deepEqual([await res.json(), !!sessionCookie(res)], [{ same: true }, true]);
     });

@@ -39,6 +39,16 @@ export interface FrameworkApp {
 
 export type StorageKind = "cookie" | "redis";
 
+/** Runs `fn` against the app `started` gives, then closes it: each framework's specifics tests go through it. */
+export async function serving(started: Promise<FrameworkApp>, fn: (url: string) => Promise<void>): Promise<void> {
+  const { url, close } = await started;
+  try {
+    await fn(url);
+  } finally {
+    await close();
+  }
+}
+
 /** The cookie's name in the scenario (plain http on 127.0.0.1, so not `__Host-`). */
 export const COOKIE_NAME = "sid";
 /** Seconds between sliding refreshes: short, so that the test can wait one out. */

@@ -105,6 +105,28 @@ class MapStore {
   }
 }
 
+/**
+ * What a middleware integration's app (GET / counts, POST /login regenerates and flashes, GET /notice
+ * shows the flash) answers to a visit, a second visit, a sign-in, the notice twice, and the pre-login cookie.
+ */
+async function middlewareFlow(app) {
+  const first = await app.fetch(new Request(URL_));
+  const c1 = pair(first.headers.get("set-cookie"));
+  const second = await app.fetch(withCookie(c1));
+  const login = await app.fetch(new Request(`${URL_}login`, { method: "POST", headers: { cookie: c1 } }));
+  const c2 = pair(login.headers.get("set-cookie"));
+  const notice = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
+  const noticeAgain = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
+  const oldAfterLogin = await app.fetch(withCookie(c1));
+  return {
+    first: [first.status, await first.text(), first.headers.get("cache-control")],
+    second: [second.status, await second.text(), second.headers.get("set-cookie")],
+    login: [login.status, login.headers.get("location"), c2 !== c1],
+    notice: [await notice.text(), await noticeAgain.text()],
+    oldCookieAfterLogin: await oldAfterLogin.text(),
+  };
+}
+
 const scenarios = {
   async "cookie: encrypted, read back by another instance"() {
     const storage = cookieStorage([SECRET_A]);
@@ -361,21 +383,7 @@ const scenarios = {
       return c.redirect("/", 303);
     });
     app.get("/notice", (c) => c.text(String(c.get("session").get("notice") ?? "none")));
-    const first = await app.fetch(new Request(URL_));
-    const c1 = pair(first.headers.get("set-cookie"));
-    const second = await app.fetch(withCookie(c1));
-    const login = await app.fetch(new Request(`${URL_}login`, { method: "POST", headers: { cookie: c1 } }));
-    const c2 = pair(login.headers.get("set-cookie"));
-    const notice = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
-    const noticeAgain = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
-    const oldAfterLogin = await app.fetch(withCookie(c1));
-    return {
-      first: [first.status, await first.text(), first.headers.get("cache-control")],
-      second: [second.status, await second.text(), second.headers.get("set-cookie")],
-      login: [login.status, login.headers.get("location"), c2 !== c1],
-      notice: [await notice.text(), await noticeAgain.text()],
-      oldCookieAfterLogin: await oldAfterLogin.text(),
-    };
+    return middlewareFlow(app);
   },
 
   async "h3: session middleware"() {
@@ -395,21 +403,7 @@ const scenarios = {
       return redirect("/", 303);
     });
     app.get("/notice", (event) => String(useSession(event).get("notice") ?? "none"));
-    const first = await app.fetch(new Request(URL_));
-    const c1 = pair(first.headers.get("set-cookie"));
-    const second = await app.fetch(withCookie(c1));
-    const login = await app.fetch(new Request(`${URL_}login`, { method: "POST", headers: { cookie: c1 } }));
-    const c2 = pair(login.headers.get("set-cookie"));
-    const notice = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
-    const noticeAgain = await app.fetch(new Request(`${URL_}notice`, { headers: { cookie: c2 } }));
-    const oldAfterLogin = await app.fetch(withCookie(c1));
-    return {
-      first: [first.status, await first.text(), first.headers.get("cache-control")],
-      second: [second.status, await second.text(), second.headers.get("set-cookie")],
-      login: [login.status, login.headers.get("location"), c2 !== c1],
-      notice: [await notice.text(), await noticeAgain.text()],
-      oldCookieAfterLogin: await oldAfterLogin.text(),
-    };
+    return middlewareFlow(app);
   },
 
   async "react-router: createCookieSessionStorage"() {

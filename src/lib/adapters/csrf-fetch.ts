@@ -2,9 +2,12 @@ import { checkCsrf, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
 
-/** The 403 of a refused request: the reason in plain words, never cached. */
+/** The headers of every integration's 403 for a refused request: the reason in plain words, never cached. */
+export const FORBIDDEN_HEADERS = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } as const;
+
+/** The 403 of a refused request, as a Fetch response. */
 export function forbiddenResponse(result: Extract<CsrfResult, { ok: false }>): Response {
-  return new Response(`${result.message}\n`, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+  return new Response(`${result.message}\n`, { status: 403, headers: FORBIDDEN_HEADERS });
 }
 
 const FORMS = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;

@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { CsrfOptions } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
-import { isAmbient } from "./csrf-fetch.js";
-import { checkNodeRequest, FORBIDDEN_HEADERS } from "./node-csrf.js";
+import { FORBIDDEN_HEADERS, isAmbient } from "./csrf-fetch.js";
+import { checkNodeRequest } from "./node-csrf.js";
 
 /**
  * A Fastify `preHandler` hook, in the scope the session plugin serves (it runs

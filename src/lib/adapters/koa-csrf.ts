@@ -1,9 +1,9 @@
 import type { Middleware } from "koa";
 import type { CsrfOptions } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
-import { isAmbient } from "./csrf-fetch.js";
+import { FORBIDDEN_HEADERS, isAmbient } from "./csrf-fetch.js";
 import type { SessionContext } from "./koa.js";
-import { checkNodeRequest, FORBIDDEN_HEADERS } from "./node-csrf.js";
+import { checkNodeRequest } from "./node-csrf.js";
 
 /**
  * Koa middleware, after `session(storage)` (and after a body parser such as

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { checkCsrf, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
-import { isAmbient } from "./csrf-fetch.js";
+import { FORBIDDEN_HEADERS, isAmbient } from "./csrf-fetch.js";
 
 type Next = (error?: unknown) => void;
 
@@ -20,9 +20,6 @@ export function checkNodeRequest(session: Session<any, any>, req: IncomingMessag
   };
   return checkCsrf(session, { method: req.method ?? "GET", host: req.headers.host, header, field: (name) => fieldOf(body, name) }, options);
 }
-
-/** The 403 of a refused request, as Node integrations write it. */
-export const FORBIDDEN_HEADERS = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } as const;
 
 /**
  * Middleware for `node:http`, Express and Connect, after `session(storage)`:
