@@ -4,6 +4,14 @@ export type { CookieAttributes } from "./lib/cookie/attributes.js";
 export type { CryptoBackend, CryptoKind } from "./lib/crypto/types.js";
 export type { CookieInput } from "./lib/cookie/header.js";
 export { createCookieSessionStorage, type CookieSessionStorageOptions } from "./lib/engine/cookie-storage.js";
+export {
+  createRevocableCookieSessionStorage,
+  type RevocableCookieSessionStorage,
+  type RevocableCookieSessionStorageOptions,
+} from "./lib/engine/revocable-cookie-storage.js";
+export { MemoryRevocationStore } from "./lib/stores/memory-revocation.js";
+export type { RevocationStore } from "./lib/stores/revocation-store.js";
+export type { RevocationOptions } from "./lib/revocation/revocation.js";
 export { createSessionStorage, type IdSessionStorage, type IdSessionStorageOptions, type IdStorageOptions, type SessionInfo } from "./lib/engine/id-storage.js";
 export { createMemorySessionStorage, type MemorySessionStorageOptions } from "./lib/storages/memory.js";
 export { MemoryStore, type MemoryStoreOptions } from "./lib/stores/memory.js";
@@ -28,3 +36,4 @@ export type { TimeoutOptions } from "./lib/engine/timeouts.js";
 export type { SessionSchema, SchemaIssue, SchemaResult, SchemaOptions, Migrate } from "./lib/engine/schema.js";
 export type { SessionEvent, SessionEventListener } from "./lib/engine/events.js";
 export { CookieTooLargeError, SessionConfigError, SessionStoreError } from "./lib/errors.js";
+export { setCookieLines } from "./lib/util/set-cookie-lines.js";

@@ -149,6 +149,61 @@ describe("the demo in Chromium", { skip }, () => {
     }
   });
 
+  test("on cookie sessions: long notes in two chunked cookies; signing out the other sessions, and signing out, end every copy", async () => {
+    const cookieDemo = await startDemo({ DATA_DIR: dataDir, SESSION_SECRET: SECRET_A, SESSION_STORE: "cookie" });
+    try {
+      const [one, two, thief] = [await browser.newContext(), await browser.newContext(), await browser.newContext()];
+      const [p1, p2, p3] = [await one.newPage(), await two.newPage(), await thief.newPage()];
+      for (const page of [p1, p2]) {
+        await page.goto(cookieDemo.url);
+        await page.fill('input[name="name"]', "Cat");
+        await page.click('button[type="submit"]');
+        await page.waitForURL(/\/dashboard$/);
+      }
+      assert.equal(await p1.textContent("#store"), "cookie");
+      await p2.goto(`${cookieDemo.url}sessions`);
+      await p2.click("#revoke-others");
+      await p2.waitForURL(/\/sessions$/);
+      assert.equal(await p2.textContent("#notice"), "Your other sessions are signed out.");
+      await p1.goto(`${cookieDemo.url}dashboard`);
+      await p1.waitForURL(/\/$/);
+      assert.equal(await p1.locator("#user").count(), 0, "the first browser is signed out");
+      await p2.goto(`${cookieDemo.url}dashboard`);
+      assert.equal(await p2.textContent("#user"), "Cat", "the browser that asked stays signed in");
+
+      // Long notes make the session too large for one cookie: it goes out as two, and comes back whole.
+      const notes = "Remember the milk. ".repeat(150).slice(0, 3000);
+      await p2.fill("#notes", notes);
+      await p2.click("#save-notes");
+      await p2.waitForURL(/\/dashboard$/);
+      assert.equal(await p2.textContent("#notice"), "Notes saved.");
+      assert.deepEqual((await two.cookies()).map((c) => c.name).sort(), ["demo_session.0", "demo_session.1"]);
+      await p2.reload();
+      assert.equal(await p2.inputValue("#notes"), notes);
+      assert.equal(await p2.textContent("#count"), "4", "the counter goes on through the chunked cookies");
+      await p2.fill("#notes", "");
+      await p2.click("#save-notes");
+      await p2.waitForURL(/\/dashboard$/);
+      assert.deepEqual((await two.cookies()).map((c) => c.name), ["demo_session"], "back in one cookie, the chunks expired");
+      await p2.fill("#notes", notes);
+      await p2.click("#save-notes");
+      await p2.waitForURL(/\/dashboard$/);
+
+      // A copy of the second browser's cookie, as malware or a shared computer would keep it.
+      await thief.addCookies(await two.cookies());
+      await p3.goto(`${cookieDemo.url}dashboard`);
+      assert.equal(await p3.textContent("#user"), "Cat");
+      await p2.click("#signout");
+      await p2.waitForURL(/\/$/);
+      await p3.goto(`${cookieDemo.url}dashboard`);
+      await p3.waitForURL(/\/$/);
+      assert.equal(await p3.locator("#user").count(), 0, "the copy of the signed-out cookie opens nothing");
+      await Promise.all([one.close(), two.close(), thief.close()]);
+    } finally {
+      await cookieDemo.stop();
+    }
+  });
+
   test("a form on another site's page that posts to the demo is refused (403) and changes nothing", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

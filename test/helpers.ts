@@ -70,3 +70,28 @@ export async function freePort(): Promise<number> {
   await new Promise((r) => server.close(r));
   return port;
 }
+
+/**
+ * A browser's cookie jar for one site, of any number of cookies: each Set-Cookie
+ * line sets its cookie, or drops it when it expires it (Max-Age=0).
+ */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+  /** Takes every line: Set-Cookie lines, or what a storage's save returned (lines joined by "\n"). */
+  take(lines: Iterable<string> | string | null): void {
+    for (const line of typeof lines === "string" ? lines.split("\n") : (lines ?? [])) {
+      const pair = line.split(";")[0]!;
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      if (/;\s*Max-Age=0\s*(;|$)/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(eq + 1));
+    }
+  }
+  /** The Cookie header the browser sends, or null with no cookie. */
+  header(): string | null {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ") || null;
+  }
+  names(): string[] {
+    return [...this.cookies.keys()].sort();
+  }
+}

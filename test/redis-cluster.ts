@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import { createCluster } from "redis";
 import { RedisStore, type RedisClientLike, type RedisStoreOptions } from "../src/lib/stores/redis.js";
@@ -286,4 +287,23 @@ export function clusterFactory(cluster: () => RedisCluster, client: () => RedisC
       close: () => clearPrefix(cluster(), inspector(), prefix),
     };
   };
+}
+
+/**
+ * A cluster and a client of each library on it, started before the calling
+ * file's tests and stopped after them (nothing when `skip`): read them inside tests.
+ */
+export function clusterWithClients(skip: false | string) {
+  const live = {} as { cluster: RedisCluster; ioredis: Cluster; nodeRedis: Awaited<ReturnType<typeof nodeRedisCluster>> };
+  before(async () => {
+    if (skip) return;
+    live.cluster = await RedisCluster.start();
+    [live.ioredis, live.nodeRedis] = await Promise.all([ioredisCluster(live.cluster), nodeRedisCluster(live.cluster)]);
+  });
+  after(async () => {
+    live.ioredis?.disconnect();
+    await live.nodeRedis?.close().catch(() => {});
+    await live.cluster?.close();
+  });
+  return live;
 }

@@ -56,6 +56,7 @@ function expected(ambient: string): Record<string, unknown> {
       oldReadByNewOnly: "fresh",
       oldReadByStranger: "fresh",
     },
+    "cookie: revocable, log out everywhere else and sign out": { before: "ann", afterOthers: "fresh", keptOnB: "ann", afterSignOut: "fresh" },
     "cookie: tampered or foreign values are a fresh session": {
       encrypted: {
         intact: "ann",

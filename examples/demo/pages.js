@@ -58,13 +58,17 @@ export function forbiddenPage({ store, message }) {
   return layout("Forbidden", `<p class="flash error" role="alert" id="error">${escape(message)}</p><p><a href="/">Home</a></p>`, store);
 }
 
-export function dashboardPage({ store, user, count, notice, createdAt, csrf }) {
+export function dashboardPage({ store, user, count, notes, notice, createdAt, csrf }) {
   return layout(
     "Dashboard",
     `${flashes(notice)}
 <p>Signed in as <strong id="user">${escape(user)}</strong> since ${escape(createdAt.toISOString().slice(11, 19))} UTC.</p>
 <p class="muted">Requests to this page in this session</p>
 <p class="count" id="count">${count}</p>
+<form method="post" action="/notes">${csrfField(csrf)}
+  <p><label>Notes, kept in your session <textarea name="notes" id="notes" rows="3" cols="60" maxlength="3000">${escape(notes)}</textarea></label></p>
+  <p><button type="submit" id="save-notes">Save notes</button> <span class="muted" id="notes-length">${notes.length} characters</span></p>
+</form>
 <nav><a href="/sessions">Your sessions</a>
 <form method="post" action="/signout">${csrfField(csrf)}<button type="submit" id="signout">Sign out</button></form></nav>`,
     store,
@@ -72,8 +76,14 @@ export function dashboardPage({ store, user, count, notice, createdAt, csrf }) {
 }
 
 export function sessionsPage({ store, user, sessions, notice, available, csrf }) {
+  const revokeOthers = `<p><form method="post" action="/sessions/revoke-others">${csrfField(csrf)}<button type="submit" id="revoke-others">Sign out all other sessions</button></form></p>`;
   if (!available) {
-    return layout("Your sessions", `<p>Listing sessions needs server-side storage; this demo runs on cookie sessions.</p><p><a href="/dashboard">Back</a></p>`, store);
+    return layout(
+      "Your sessions",
+      `${flashes(notice)}<p>Listing sessions needs server-side storage; this demo runs on cookie sessions, which are revocable all the same.</p>
+${revokeOthers}<p><a href="/dashboard">Back to the dashboard</a></p>`,
+      store,
+    );
   }
   const rows = sessions
     .map(
@@ -86,7 +96,7 @@ export function sessionsPage({ store, user, sessions, notice, available, csrf })
     "Your sessions",
     `${flashes(notice)}<p>Every session of <strong>${escape(user)}</strong>:</p>
 <table><thead><tr><th>Browser</th><th>Signed in (UTC)</th><th>Last seen (UTC)</th><th></th></tr></thead><tbody id="sessions">${rows}</tbody></table>
-<p><form method="post" action="/sessions/revoke-others">${csrfField(csrf)}<button type="submit" id="revoke-others">Sign out all other sessions</button></form></p>
+${revokeOthers}
 <p><a href="/dashboard">Back to the dashboard</a></p>`,
     store,
   );

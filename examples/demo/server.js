@@ -16,6 +16,9 @@ const withSession = session(storage);
 // "Sign out all other sessions" asks the user to confirm who they are when their last sign-in is older than this (seconds).
 const stepUpMaxAge = Number(process.env.STEP_UP_MAX_AGE ?? 300);
 
+/** Characters of notes a session keeps: in cookie mode, as much as two chunked cookies carry with room to spare. */
+const NOTES_MAX = 3000;
+
 async function form(req) {
   let body = "";
   for await (const chunk of req) {
@@ -69,10 +72,20 @@ async function handle(req, res) {
       if (!user) return redirect(res, "/");
       const count = Number(s.get("count") ?? 0) + 1;
       s.set("count", count);
-      return send(res, dashboardPage({ store: kind, user, count, notice: s.get("notice"), createdAt: s.createdAt, csrf: csrfToken(s) }));
+      return send(res, dashboardPage({ store: kind, user, count, notes: s.get("notes") ?? "", notice: s.get("notice"), createdAt: s.createdAt, csrf: csrfToken(s) }));
+    }
+    case "POST /notes": {
+      if (!user) return redirect(res, "/");
+      // Kept in the session: with cookie sessions, long notes go out as two chunked cookies.
+      const notes = (body.get("notes") ?? "").slice(0, NOTES_MAX);
+      if (notes) s.set("notes", notes);
+      else s.unset("notes");
+      s.flash("notice", notes ? "Notes saved." : "Notes cleared.");
+      return redirect(res, "/dashboard");
     }
     case "GET /sessions": {
       if (!user) return redirect(res, "/");
+      // Cookie sessions have no list to show, but they are revocable: "sign out all other sessions" works.
       const available = typeof storage.listSessions === "function";
       const sessions = available ? await storage.listSessions(user, { current: s }) : [];
       return send(res, sessionsPage({ store: kind, user, sessions, notice: s.get("notice"), available, csrf: csrfToken(s) }));
@@ -93,7 +106,8 @@ async function handle(req, res) {
         return redirect(res, check.location);
       }
       const n = await storage.destroyAllSessions(user, { except: s });
-      s.flash("notice", `${n} other session${n === 1 ? "" : "s"} signed out.`);
+      // A cookie storage cannot count the cookies it revoked.
+      s.flash("notice", n === undefined ? "Your other sessions are signed out." : `${n} other session${n === 1 ? "" : "s"} signed out.`);
       return redirect(res, "/sessions");
     }
     case "GET /reauth":
@@ -113,7 +127,7 @@ async function handle(req, res) {
       return redirect(res, returnTo);
     }
     case "POST /signout":
-      // The signed-in session dies (its id is deleted); a fresh one carries the message.
+      // The signed-in session dies (its id is deleted; a cookie session's cookie is revoked); a fresh one carries the message.
       s.regenerateId({ keep: [] });
       s.flash("notice", "You are signed out.");
       return redirect(res, "/");

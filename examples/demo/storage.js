@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createCookieSessionStorage, createMemorySessionStorage } from "../../dist/index.js";
+import { createMemorySessionStorage, createRevocableCookieSessionStorage, MemoryRevocationStore } from "../../dist/index.js";
 import { createFileSessionStorage } from "../../dist/file.js";
 
 /** SESSION_SECRET, or (outside production) one generated once and kept in the data folder. */
@@ -57,7 +57,10 @@ export async function createStorage(dataDir) {
     case "memory":
       return { kind: "memory", storage: createMemorySessionStorage(options) };
     case "cookie":
-      return { kind: "cookie", storage: createCookieSessionStorage(options) };
+      // Revocable: "sign out all other sessions" and "sign out" end every copy of a cookie. One
+      // process keeps its revocations in memory; a fleet shares a RedisRevocationStore.
+      // Up to two cookies: the dashboard's notes make a session too large for one.
+      return { kind: "cookie", storage: createRevocableCookieSessionStorage({ ...options, maxChunks: 2, revocation: { store: new MemoryRevocationStore() } }) };
     case "file":
       return { kind: "file", storage: createFileSessionStorage({ ...options, dir: join(dataDir, "sessions") }) };
     default:

@@ -14,20 +14,21 @@ export class SessionConfigError extends TypeError {
 
 /**
  * A `Set-Cookie` header would exceed 4096 bytes, which browsers drop silently
- * (RFC 6265bis, "Cookie Lifetime Limits"). Keep less in the session, or move
- * to an id-based storage.
+ * (RFC 6265bis, "Cookie Lifetime Limits"); or a chunked session would exceed
+ * its `maxChunks`, or the budget of the `Cookie` header it comes back in
+ * (src/lib/token/chunks.ts). Keep less in the session, or move to an id-based storage.
  */
 export class CookieTooLargeError extends RangeError {
   override name = "CookieTooLargeError";
   constructor(
     readonly cookieName: string,
+    /** The bytes it would be, and (below) the most the cap it is over allows. */
     readonly size: number,
     readonly limit = 4096,
+    /** Which cap, in words: by default the limit of one `Set-Cookie` line. */
+    cap = `the ${limit}-byte limit browsers keep`,
   ) {
-    super(
-      `cookie "${cookieName}" would be ${size} bytes, over the ${limit}-byte limit browsers keep: ` +
-        "store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)",
-    );
+    super(`cookie "${cookieName}" would be ${size} bytes, over ${cap}: store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)`);
   }
 }
 

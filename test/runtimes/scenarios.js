@@ -1,7 +1,7 @@
 // The runtime suite: the same scenarios on Node, Bun, Deno and workerd, importing
 // the built package by its own name. Plain ESM, web standards only, so that every
 // runtime runs this very file (workerd through a bundle of it).
-import { createCookieSessionStorage, createMemorySessionStorage, createSessionStorage } from "tessera-session";
+import { createCookieSessionStorage, createMemorySessionStorage, createRevocableCookieSessionStorage, createSessionStorage, MemoryRevocationStore } from "tessera-session";
 import { currentSession, getSession, withSession } from "tessera-session/fetch";
 import { session as honoSession } from "tessera-session/hono";
 import { session as h3Session, useSession } from "tessera-session/h3";
@@ -175,6 +175,31 @@ const scenarios = {
       oldReadByNewOnly: await readAs([SECRET_B], oldCookie),
       oldReadByStranger: await readAs([SECRET_C], oldCookie),
     };
+  },
+
+  async "cookie: revocable, log out everywhere else and sign out"() {
+    const store = new MemoryRevocationStore({ now });
+    const make = () => createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, now, userKey: "user", revocation: { store } });
+    const [a, b] = [make(), make()];
+    const signIn = async () => {
+      const s = await a.read(null);
+      s.regenerateId();
+      s.set("user", "ann");
+      return pair(await a.save(s));
+    };
+    const userOf = async (storage, cookie) => {
+      const s = await storage.read(withCookie(cookie));
+      return s.isNew ? "fresh" : s.get("user");
+    };
+    const [phone, laptop] = [await signIn(), await signIn()];
+    const before = await userOf(b, phone);
+    const current = await a.read(withCookie(laptop));
+    await a.destroyAllSessions("ann", { except: current });
+    const kept = pair(await a.save(current));
+    const afterOthers = await userOf(a, phone);
+    const keptOnB = await userOf(b, kept);
+    await a.destroySession(await a.read(withCookie(kept)));
+    return { before, afterOthers, keptOnB, afterSignOut: await userOf(a, kept) };
   },
 
   async "cookie: tampered or foreign values are a fresh session"() {

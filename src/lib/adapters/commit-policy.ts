@@ -2,6 +2,7 @@ import { immediateOf } from "../engine/immediate.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
+import { setCookieLines } from "../util/set-cookie-lines.js";
 import { mayCarrySecureCookie, warnInsecure, type RequestOrigin, type TransportOptions } from "./secure-origin.js";
 import { varies } from "./vary.js";
 
@@ -46,10 +47,11 @@ export function commitHeaders<Data, FlashData>(
   }
   return chain(immediateOf(storage).save(session), (value) => {
     if (value === null) return null;
-    const op = transport.header(value);
-    const headers: ResponseHeader[] = [{ name: op.name, value: op.value, append: op.append }];
+    const { name, value: line, append, vary } = transport.header(value);
+    // A chunked session's several `Set-Cookie` lines are a header each.
+    const headers: ResponseHeader[] = line.includes("\n") ? setCookieLines(line).map((one) => ({ name, value: one, append })) : [{ name, value: line, append }];
     if (!response.header("cache-control")) headers.push({ name: "Cache-Control", value: "no-store", append: false });
-    if (!varies(response.header("vary"), op.vary)) headers.push({ name: "Vary", value: op.vary, append: true });
+    if (!varies(response.header("vary"), vary)) headers.push({ name: "Vary", value: vary, append: true });
     return headers;
   });
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { controlFlowStatus } from "./next-control-flow.js";
-import { setCookieValue, setOnCookieStore, withCookie, type NextCookieStore } from "./next-cookies.js";
+import { SECRET_A } from "../../../test/helpers.js";
+import { createCookieSessionStorage } from "../engine/cookie-storage.js";
+import { setCookieLines } from "../util/set-cookie-lines.js";
+import { afterSetCookie, requestToken, setCookieValue, setOnCookieStore, withCookie, type NextCookieStore } from "./next-cookies.js";
 
 test("withCookie replaces, adds or drops one cookie of a Cookie header and keeps the others' bytes", () => {
   assert.equal(withCookie("a=1; sid=old; b=%20x", "sid", "new"), "sid=new; a=1; b=%20x");
@@ -12,7 +15,7 @@ test("withCookie replaces, adds or drops one cookie of a Cookie header and keeps
 
 test("setOnCookieStore hands Next's cookie store every attribute of the storage's Set-Cookie", () => {
   const set: unknown[] = [];
-  const store: NextCookieStore = { get: () => undefined, set: (cookie) => set.push(cookie) };
+  const store: NextCookieStore = { get: () => undefined, getAll: () => [], set: (cookie) => set.push(cookie) };
   setOnCookieStore(store, "sid=S1.ab-_.c; Max-Age=60; Domain=example.com; Path=/app; Expires=Thu, 01 Jan 2099 00:00:00 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Strict");
   assert.deepEqual(set, [
     {
@@ -32,6 +35,29 @@ test("setOnCookieStore hands Next's cookie store every attribute of the storage'
   assert.throws(() => setOnCookieStore(store, "sid=a b; Path=/"), /would not survive Next's encoding/);
   assert.equal(setCookieValue("sid=v.1; Path=/"), "v.1");
   assert.equal(setCookieValue("sid="), "");
+});
+
+test("afterSetCookie: the Cookie header once the browser took a Set-Cookie line, one chunk after another", () => {
+  let header: string | null = "a=1; sid=old";
+  for (const line of ["sid.0=x; Path=/", "sid.1=y; Path=/", "sid=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]) header = afterSetCookie(header, line);
+  assert.equal(header, "sid.1=y; sid.0=x; a=1");
+  assert.equal(afterSetCookie(null, "sid=v; Path=/"), "sid=v");
+});
+
+test("requestToken: a chunked session's cookies are all read from Next's cookie store; one cookie, as before, by its name only", async () => {
+  const chunked = createCookieSessionStorage({ maxChunks: 2, cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
+  const s = await chunked.read(null);
+  s.set("blob", "x".repeat(3600));
+  const lines = setCookieLines(await chunked.save(s));
+  const all = [{ name: "theme", value: "dark" }, ...lines.map((line) => ({ name: line.slice(0, line.indexOf("=")), value: setCookieValue(line) }))];
+  const store: NextCookieStore = { get: (name) => all.find((c) => c.name === name), getAll: () => all, set: () => undefined };
+  const none = { get: () => null };
+  const { input, token } = requestToken(chunked, store, none);
+  assert.equal(input, all.map((c) => `${c.name}=${c.value}`).join("; "));
+  assert.equal(token, all[1]!.value + all[2]!.value);
+  assert.equal((await chunked.read(input)).get("blob"), "x".repeat(3600));
+  const plain = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "theme", secure: false } });
+  assert.deepEqual(requestToken(plain, { ...store, getAll: () => assert.fail("not asked") }, none), { input: "theme=dark", token: "dark" });
 });
 
 test("controlFlowStatus knows Next's redirect and access-fallback throws, and nothing else", () => {

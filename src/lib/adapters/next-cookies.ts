@@ -4,6 +4,7 @@ import type { SessionStorage } from "../engine/storage.js";
 /** Next's `cookies()` store, as far as tessera uses it. */
 export interface NextCookieStore {
   get(name: string): { value: string } | undefined;
+  getAll(): Array<{ name: string; value: string }>;
   set(cookie: SetCookie & { value: string }): unknown;
 }
 
@@ -20,6 +21,11 @@ export function requestToken(storage: SessionStorage<any, any>, cookies: NextCoo
     return { input, token: transport.token(input) };
   }
   // After a Server Action, `cookies()` holds what it set; the Cookie header still holds what the browser sent.
+  if (transport.read) {
+    // Chunked cookies: the store's cookies as a Cookie header, where the storage finds its chunks (stale ones too).
+    const input = cookies.getAll().map((c) => `${c.name}=${c.value}`).join("; ") || null;
+    return { input, token: transport.token(input) };
+  }
   const token = cookies.get(storage.cookie.name)?.value;
   return { input: token === undefined ? null : `${storage.cookie.name}=${token}`, token };
 }
@@ -54,6 +60,11 @@ export function withCookie(header: string | null, name: string, value: string | 
     });
   if (value !== null) kept.unshift(`${name}=${value}`);
   return kept.join("; ");
+}
+
+/** `header` (a request's `Cookie`) once the browser took the `Set-Cookie` line `setCookie` (an empty value expires the cookie). */
+export function afterSetCookie(header: string | null, setCookie: string): string {
+  return withCookie(header, setCookie.slice(0, setCookie.indexOf("=")), setCookieValue(setCookie) || null);
 }
 
 /** The value of the `Set-Cookie` line `setCookie`, "" for one that expires the cookie. */

@@ -19,10 +19,20 @@ const MARK = "tessera.next.handoff";
 
 interface Handoff {
   mark: typeof MARK;
-  /** The session token the render will see: a handoff is good for that session only. */
+  /**
+   * SHA-256 of the session token the render will see: a handoff is good for
+   * that session only, and stays small however large the token (a chunked
+   * cookie session's is up to 6 KB).
+   */
   token: string;
   at: number;
   flash: FlashValues;
+}
+
+/** SHA-256 of `token`, as base64url. */
+async function digest(token: string): Promise<string> {
+  const hash = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return btoa(String.fromCharCode(...hash)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /**
@@ -31,7 +41,7 @@ interface Handoff {
  * cookie, it holds at most about 3 KB: larger flash values throw `CookieTooLargeError`.
  */
 export async function sealHandoff(storage: SessionStorage<any, any>, token: string, flash: FlashValues): Promise<string> {
-  const handoff: Handoff = { mark: MARK, token, at: Date.now(), flash };
+  const handoff: Handoff = { mark: MARK, token: await digest(token), at: Date.now(), flash };
   return setCookieValue(await storage.cookie.serialize(handoff));
 }
 
@@ -39,7 +49,7 @@ export async function sealHandoff(storage: SessionStorage<any, any>, token: stri
 export async function openHandoff(storage: SessionStorage<any, any>, sealed: string | null | undefined, token: string | undefined): Promise<FlashValues | null> {
   if (!sealed || token === undefined) return null;
   const opened = (await storage.cookie.parse(`${storage.cookie.name}=${sealed}`)) as Partial<Handoff> | null;
-  if (opened === null || typeof opened !== "object" || opened.mark !== MARK || opened.token !== token) return null;
+  if (opened === null || typeof opened !== "object" || opened.mark !== MARK || opened.token !== (await digest(token))) return null;
   if (typeof opened.at !== "number" || Math.abs(Date.now() - opened.at) > HANDOFF_TTL_MS) return null;
   return opened.flash !== null && typeof opened.flash === "object" ? opened.flash : null;
 }

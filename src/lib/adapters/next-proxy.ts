@@ -5,7 +5,7 @@ import type { Session } from "../session/session.js";
 import { putOwn } from "../util/own.js";
 import { commitHeaders, type ResponseHeader } from "./commit-policy.js";
 import { originOf, unavailableResponse, withHeaders } from "./fetch-response.js";
-import { setCookieValue, withCookie } from "./next-cookies.js";
+import { afterSetCookie } from "./next-cookies.js";
 import { HANDOFF_HEADER, sealHandoff, type FlashValues } from "./next-handoff.js";
 import type { TransportOptions } from "./secure-origin.js";
 
@@ -61,12 +61,13 @@ export function proxyHelper<Data, FlashData>(storage: () => SessionStorage<Data,
         hadFlash = takenUnread || session.dirty;
       }
       const out = await commitHeaders(s, session, { status: 200, header: () => null }, () => originOf(request), options);
-      const issued = out?.find((h) => h.name === s.transport.responseHeader);
-      const token = issued ? setCookieValue(issued.value) : s.transport.token(request);
-      // The page sees the cookie the browser is about to get.
-      if (issued) headers().set("cookie", withCookie(request.headers.get("cookie"), s.cookie.name, token || null));
+      // The page sees the cookies the browser is about to get (a chunked session's several lines, each).
+      const issued = out?.filter((h) => h.name === s.transport.responseHeader) ?? [];
+      const cookie = issued.reduce<string | null>((header, line) => afterSetCookie(header, line.value), request.headers.get("cookie"));
+      if (issued.length > 0) headers().set("cookie", cookie ?? "");
+      const token = s.transport.token(cookie);
       if (hadFlash && token) {
-        const after = await s.read(`${s.cookie.name}=${token}`);
+        const after = await s.read(cookie);
         const flash = consumedFlash(before, after);
         // A flash value set meanwhile, taken by this read: put back.
         if (after.dirty) await s.save(after);

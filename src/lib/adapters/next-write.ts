@@ -41,12 +41,14 @@ async function commitToCookies<Data, FlashData>(
   options: TransportOptions,
 ): Promise<void> {
   const out = await commitHeaders(storage, session, { status, header: () => null }, origin, options);
-  const token = out?.find((h) => h.name === storage.transport.responseHeader);
-  if (!token) return;
+  // One line, or a chunked session's several: each cookie on its own.
+  const lines = out?.filter((h) => h.name === storage.transport.responseHeader) ?? [];
+  if (lines.length === 0) return;
   if (storage.transport.kind !== "cookie") {
-    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${token.name} header: use a Route Handler that returns its Response`);
+    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${lines[0]!.name} header: use a Route Handler that returns its Response`);
   }
-  setOnCookieStore((await cookies()) as NextCookieStore, token.value);
+  const store = (await cookies()) as NextCookieStore;
+  for (const line of lines) setOnCookieStore(store, line.value);
 }
 
 /**

@@ -30,7 +30,18 @@ export interface CookieAttributes {
 const MAX_AGE_LIMIT = 400 * 24 * 60 * 60;
 
 /** Browsers drop a cookie whose name and value exceed this (RFC 6265bis storage step 4). */
-const MAX_COOKIE_BYTES = 4096;
+export const MAX_COOKIE_BYTES = 4096;
+
+/**
+ * The most a chunked session (the cookie storage's `maxChunks`) may add to the
+ * `Cookie` header the browser sends back: all its chunks, as `name.0=…; name.1=…`.
+ * Servers refuse a request whose headers are too large: nginx by default keeps
+ * one header line within 8 KB (`large_client_header_buffers`), Apache within
+ * 8,190 bytes, Node all the headers of a request within 16 KB. 6 KB leaves the
+ * Cookie line 2 KB for the site's other cookies under the 8 KB of one line,
+ * and the other headers (User-Agent, Accept, Referer) 10 KB under Node's 16.
+ */
+export const MAX_CHUNKED_BYTES = 6144;
 
 export interface ResolvedAttributes {
   readonly maxAge: number | undefined;

@@ -1,4 +1,5 @@
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
+import { MAX_CHUNKED_BYTES } from "./attributes.js";
 import type { Keyring } from "./keyring.js";
 
 /**
@@ -15,8 +16,11 @@ import type { Keyring } from "./keyring.js";
 const SIGNED = "S1";
 const ENCRYPTED = "E1";
 
-/** Browsers keep at most 4096 bytes per cookie; a longer value was not made by us. */
-const MAX_VALUE_LENGTH = 4096;
+/**
+ * The longest value tessera issues is a chunked session's, its chunks joined
+ * (src/lib/token/chunks.ts): within the budget of its Cookie header. A longer one was not made by us.
+ */
+const MAX_VALUE_LENGTH = MAX_CHUNKED_BYTES;
 
 export interface Opened {
   /** The JSON text that was sealed. */

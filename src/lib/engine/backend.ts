@@ -1,13 +1,27 @@
 import type { Session } from "../session/session.js";
-import type { MaybePromise } from "../util/maybe-promise.js";
+import { chain, type MaybePromise } from "../util/maybe-promise.js";
 
 /** Why a presented token is refused (a security event's `reason`). */
-export type RefusalReason = "tampered" | "expired" | "unknown" | "invalid";
+export type RefusalReason = "tampered" | "expired" | "unknown" | "invalid" | "revoked";
 
 /** A refused token: the reason, and what the event's fingerprint is taken of. */
 export interface Refusal {
   reason: RefusalReason;
   subject: string;
+}
+
+/**
+ * A check of each session as it is read (a `schema`, a revocation): undefined
+ * when it may be used, else why it is refused.
+ */
+export type SessionCheck = (session: Session<any, any>) => MaybePromise<RefusalReason | undefined>;
+
+/** The checks that are there, as one (undefined: none, no cost at all); the first refusal wins. */
+export function allChecks(checks: ReadonlyArray<SessionCheck | undefined>): SessionCheck | undefined {
+  const present = checks.filter((c): c is SessionCheck => c !== undefined);
+  if (present.length <= 1) return present[0];
+  const [first, second] = present as [SessionCheck, SessionCheck];
+  return (session) => chain(first(session), (reason) => reason ?? second(session));
 }
 
 /** The write a save needs, as the engine decided it. */
@@ -33,8 +47,8 @@ export interface Backend<Data, FlashData, Memo = unknown> {
   load(memo: Memo, stale: boolean, raw: string, now: number): MaybePromise<Session<Data, FlashData> | Refusal>;
   /** Performs `write`; false when the session ended meanwhile (nothing was written). Settles the session's expiry. */
   write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean>;
-  /** Deletes what is stored under `storedId`. */
-  remove(storedId: string): MaybePromise<void>;
+  /** Deletes what is stored under `storedId` (`session`'s record: destroy()). */
+  remove(storedId: string, session: Session<Data, FlashData>): MaybePromise<void>;
   /**
    * The JSON to seal into the token for `session`, and the string to remember
    * it by (what `recognise` would make of it), or undefined when not worth

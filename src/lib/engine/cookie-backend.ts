@@ -1,6 +1,7 @@
 import { Session, stateOf } from "../session/session.js";
 import { flashKeys } from "../session/flash-keys.js";
-import type { Backend, Refusal } from "./backend.js";
+import { chain, type MaybePromise } from "../util/maybe-promise.js";
+import type { Backend, Refusal, RefusalReason, Write } from "./backend.js";
 import type { Carried } from "./engine.js";
 import { expiryOf, type Timeouts } from "./timeouts.js";
 
@@ -49,6 +50,27 @@ function flashToKeep(session: Session<any, any>): Record<string, unknown> | null
   return flashOut ? Object.assign(keep, flashOut) : keep;
 }
 
+/**
+ * What a cookie storage made by `createRevocableCookieSessionStorage` does
+ * (src/lib/revocation/revocation.ts); a plain cookie storage has none of it,
+ * and its bundle none of its code.
+ */
+export interface CookieRevocation {
+  /** The check of each session read: undefined when it may be used. */
+  check(session: Session<any, any>): MaybePromise<RefusalReason | undefined>;
+  /** The revocation id the values of a session carry, if any. */
+  idOf(data: Record<string, unknown>): string | undefined;
+  /** Before a session's cookie is sealed: revokes `replaced` (regenerateId), stamps it; answers its revocation id now. */
+  written(session: Session<any, any>, replaced: string | undefined): MaybePromise<string | undefined>;
+  /** `destroySession`: every copy of the cookie of revocation id `id` is refused from now on. */
+  revokeSession(id: string, createdAt: number): MaybePromise<void>;
+}
+
+/** What a cookie session keeps from its read: the engine's, and the revocation id it came with (destroy() empties its values). */
+interface CookieCarried extends Carried {
+  revocationId?: string | undefined;
+}
+
 /** Sessions sealed whole in the cookie: no server state. */
 export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, string> {
   readonly tokenIsData = true;
@@ -57,6 +79,8 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     private readonly t: Timeouts,
     /** Milliseconds past its expiry a cookie is still accepted (clock drift across a fleet). */
     private readonly tolerance: number,
+    /** The `revocation` option's, when the storage has one: it stamps each signed-in session's cookie. */
+    private readonly revocation?: CookieRevocation | undefined,
   ) {}
 
   fresh(now: number): Session<Data, FlashData> {
@@ -76,23 +100,34 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     const expiresAt = expiryOf(this.t, createdAt, lastSeenAt);
     if (now > expiresAt + this.tolerance) return { reason: "expired", subject: raw };
     const flash = stored && Object.keys(stored).length > 0 ? stored : null;
-    const carried: Carried = { lastSeenAt, stale };
+    const carried: CookieCarried = { lastSeenAt, stale, revocationId: this.revocation?.idOf(data) };
     return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried, now: this.t.now });
   }
 
-  /** Nothing to store: the new times go into the token this write is followed by. */
-  write(session: Session<Data, FlashData>, _write: unknown, now: number): true {
+  /** Nothing to store: the new times (and a revocation stamp) go into the token this write is followed by. */
+  write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<true> {
     const state = stateOf(session);
     const created = Math.floor(state.createdAt / 1000);
     const seen = Math.max(created, Math.floor(now / 1000));
     state.expiresAt = expiryOf(this.t, created * 1000, seen * 1000);
-    const carried = state.carried as Carried | undefined;
-    if (carried === undefined) state.carried = { lastSeenAt: now, stale: false } satisfies Carried;
+    let carried = state.carried as CookieCarried | undefined;
+    if (carried === undefined) state.carried = carried = { lastSeenAt: now, stale: false };
     else carried.lastSeenAt = now;
-    return true;
+    if (!this.revocation) return true;
+    // A regenerated session's old cookie dies, as an id storage's old id does.
+    const replaced = write === "replace" ? carried.revocationId : undefined;
+    return chain(this.revocation.written(session, replaced), (id) => {
+      carried.revocationId = id;
+      return true as const;
+    });
   }
 
-  remove(): void {}
+  /** Nothing is stored; with `revocation`, every copy of the cookie is refused from now on. */
+  remove(_storedId: string, session: Session<Data, FlashData>): MaybePromise<void> {
+    const state = stateOf(session);
+    const id = (state.carried as CookieCarried | undefined)?.revocationId;
+    return id === undefined ? undefined : this.revocation?.revokeSession(id, state.createdAt);
+  }
 
   token(session: Session<Data, FlashData>, now: number): { json: string; memo: string } {
     const state = stateOf(session);

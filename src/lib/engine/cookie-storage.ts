@@ -1,11 +1,14 @@
+import type { CryptoBackend } from "../crypto/types.js";
+import { SessionConfigError } from "../errors.js";
 import type { SessionData } from "../session/session.js";
 import { createCarrier } from "../token/carrier.js";
-import { CookieBackend } from "./cookie-backend.js";
-import { Engine } from "./engine.js";
+import { allChecks } from "./backend.js";
+import { CookieBackend, type CookieRevocation } from "./cookie-backend.js";
+import { Engine, type EngineParts } from "./engine.js";
 import { sessionCheck } from "./schema.js";
 import { sessionCookie } from "./session-cookie.js";
 import type { SessionStorage, StorageOptions } from "./storage.js";
-import { resolveTimeouts } from "./timeouts.js";
+import { resolveTimeouts, type Timeouts } from "./timeouts.js";
 
 export interface CookieSessionStorageOptions<Data = SessionData> extends StorageOptions<Data> {
   /**
@@ -13,12 +16,21 @@ export interface CookieSessionStorageOptions<Data = SessionData> extends Storage
    * clocks drift apart (iron-session uses 60). Default 0.
    */
   clockTolerance?: number | undefined;
+  /**
+   * A session too large for one cookie goes out in up to this many (`name.0`,
+   * `name.1`, …), within a 6 KB budget for the Cookie header they come back in.
+   * A whole number from 1 to 4; default 1: one cookie, a larger session is a
+   * `CookieTooLargeError`. Code that writes headers itself splits what `save`
+   * returns with `setCookieLines`. Cookies only: a token header is never chunked.
+   */
+  maxChunks?: number | undefined;
 }
 
 /**
  * Sessions stored entirely in the cookie, encrypted with AES-256-GCM by default
  * (`cookie: { encrypt: false }` signs only, with HMAC-SHA-256). No server state:
- * a cookie cannot be revoked before it expires, so keep `idleTimeout` short for
+ * a cookie cannot be ended before it expires (unless the storage is made with
+ * `createRevocableCookieSessionStorage`), so keep `idleTimeout` short for
  * sensitive apps.
  *
  * ```ts
@@ -31,14 +43,27 @@ export interface CookieSessionStorageOptions<Data = SessionData> extends Storage
 export function createCookieSessionStorage<Data = SessionData, FlashData = Data>(
   options: CookieSessionStorageOptions<Data> = {},
 ): SessionStorage<Data, FlashData> {
+  if ((options as { revocation?: unknown }).revocation !== undefined) {
+    throw new SessionConfigError("option revocation: a revocable cookie storage is made with createRevocableCookieSessionStorage");
+  }
+  return new Engine<Data, FlashData>(cookieStorageParts(options, undefined));
+}
+
+/** What `createRevocableCookieSessionStorage` adds to a cookie storage: made once the storage's cookie and clock are. */
+export type MakeRevocation = (crypto: CryptoBackend, timeouts: Timeouts, tolerance: number) => CookieRevocation;
+
+/** @internal The parts of a cookie storage, with a revocation or without. */
+export function cookieStorageParts<Data, FlashData>(options: CookieSessionStorageOptions<Data>, makeRevocation: MakeRevocation | undefined): EngineParts<Data, FlashData> {
   const timeouts = resolveTimeouts(options);
   const cookie = sessionCookie(options.cookie, true, timeouts.now);
-  return new Engine<Data, FlashData>({
-    backend: new CookieBackend<Data, FlashData>(timeouts, (options.clockTolerance ?? 0) * 1000),
+  const tolerance = (options.clockTolerance ?? 0) * 1000;
+  const revocation = makeRevocation?.(cookie.crypto, timeouts, tolerance);
+  return {
+    backend: new CookieBackend<Data, FlashData>(timeouts, tolerance, revocation),
     cookie,
-    carrier: createCarrier(options.transport, cookie),
+    carrier: createCarrier(options.transport, cookie, options.maxChunks),
     timeouts,
     onEvent: options.onEvent,
-    check: sessionCheck(options),
-  });
+    check: allChecks([revocation && ((session) => revocation.check(session)), sessionCheck(options)]),
+  };
 }

@@ -3,11 +3,10 @@ import type { SealedCookie } from "../cookie/cookie.js";
 import type { CookieInput } from "../cookie/header.js";
 import { Session, stateOf, type SessionState } from "../session/session.js";
 import { promised, chain, type MaybePromise } from "../util/maybe-promise.js";
-import type { Backend, Refusal, RefusalReason } from "./backend.js";
+import type { Backend, Refusal, RefusalReason, SessionCheck } from "./backend.js";
 import { emit, type SessionEvent, type SessionEventListener } from "./events.js";
 import { immediate, type Immediate } from "./immediate.js";
 import type { CommitOptions, SessionStorage, Transport } from "./storage.js";
-import type { SessionCheck } from "./schema.js";
 import { secondsUntil, type Timeouts } from "./timeouts.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 
@@ -18,7 +17,7 @@ export interface EngineParts<Data, FlashData> {
   carrier: Transport;
   timeouts: Timeouts;
   onEvent: SessionEventListener | undefined;
-  /** The `schema` check of each session read, if the storage has one. */
+  /** The checks of each session read (`schema`, revocation), if the storage has any. */
   check?: SessionCheck | undefined;
   /** What the storage does once a session was created or regenerated (a sign-in): `maxSessionsPerUser`, "new-device". */
   signedIn?: ((session: Session<Data, FlashData>) => MaybePromise<void>) | undefined;
@@ -78,17 +77,20 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   }
 
   /** Reads a token again, for `session.reload()`. */
-  readonly #reread = (token: string | undefined): Promise<Session<Data, FlashData>> => promised(() => this.#open(token));
+  readonly #reread = (token: string | undefined, sent: number | undefined): Promise<Session<Data, FlashData>> => promised(() => this.#open(token, sent));
 
   #read(input: CookieInput): MaybePromise<Session<Data, FlashData>> {
-    return this.#open(this.transport.token(input));
+    // Only chunked cookies tell which of the session's cookies came (a save expires those it no longer uses).
+    const chunks = this.transport.read?.(input);
+    return chunks ? this.#open(chunks.token, chunks.sent) : this.#open(this.transport.token(input));
   }
 
-  /** The session of a raw token, remembering the token (and how to read it again) for `reload()`. */
-  #open(raw: string | undefined): MaybePromise<Session<Data, FlashData>> {
+  /** The session of a raw token, remembering the token and the cookies it came in (and how to read it again) for `reload()`. */
+  #open(raw: string | undefined, sent?: number): MaybePromise<Session<Data, FlashData>> {
     return chain(this.#opened(raw), (session) => {
       const state = stateOf(session);
       state.token = raw;
+      if (sent) state.sent = sent;
       state.reread = this.#reread;
       return session;
     });
@@ -115,9 +117,9 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     if (loaded instanceof Promise) return loaded.then((found) => this.#adopt(found, now));
     if (!(loaded instanceof Session)) return this.#refuse(loaded, now);
     const check = this.#check;
-    // A session whose values fail the storage's schema (and its migrate) is refused like a forged one.
+    // A session whose values fail the storage's schema (and its migrate), or that was revoked, is refused like a forged one.
     if (!check) return loaded;
-    return chain(check(loaded), (valid) => (valid ? loaded : this.#refuse({ reason: "invalid", subject: this.#backend.subject(loaded, loaded.id) }, now)));
+    return chain(check(loaded), (reason) => (reason === undefined ? loaded : this.#refuse({ reason, subject: this.#backend.subject(loaded, loaded.id) }, now)));
   }
 
   /** A presented session that is refused: a fresh one, after the event (when someone listens). */
@@ -199,7 +201,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
    */
   #gone(session: Session<Data, FlashData>, always: boolean): string | null {
     session.destroy();
-    return always ? this.transport.clear() : null;
+    return always ? this.transport.clear(stateOf(session).sent) : null;
   }
 
   /** destroy(): the stored record (a regenerated session's is under its old id) goes, and the client's token. */
@@ -207,10 +209,10 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     const storedId = state.storedId;
     if (storedId !== undefined) {
       state.storedId = undefined;
-      await this.#backend.remove(storedId);
+      await this.#backend.remove(storedId, session);
       await this.#tell(this.#backend.subject(session, storedId), "destroyed");
     }
-    return this.transport.clear();
+    return this.transport.clear(state.sent);
   }
 
   /** The session's own cookie lifetime (`setMaxAge`), else the storage's. */
@@ -226,7 +228,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     return chain(this.cookie.sealValue(json), (value) => {
       // The client will present this token next: it is known authentic already.
       if (memo !== undefined) this.#verified.add(value, memo);
-      return this.transport.issue(value, cap);
+      return this.transport.issue(value, cap, state.sent);
     });
   }
 }

@@ -7,8 +7,12 @@ import type { CryptoBackend } from "../crypto/types.js";
  */
 export interface SessionEvent {
   type: "created" | "regenerated" | "destroyed" | "rejected" | "new-device";
-  /** Why a presented session was refused: it did not verify, had expired, its id is unknown to the store, or its values failed the storage's `schema`. */
-  reason?: "tampered" | "expired" | "unknown" | "invalid";
+  /**
+   * Why a presented session was refused: it did not verify, had expired, its id
+   * is unknown to the store, its values failed the storage's `schema`, or (a
+   * cookie session with `revocation`) it was revoked.
+   */
+  reason?: "tampered" | "expired" | "unknown" | "invalid" | "revoked";
   /** The session cookie's name. */
   cookie: string;
   /** The first 12 base64url characters of SHA-256 of the presented value or id. */

@@ -2,6 +2,7 @@
 // validator that follows the Standard Schema interface (zod 4, valibot 1,
 // arktype 2 all do), with the app's `migrate` for values an older version wrote.
 import { keepReserved, ownValues } from "../session/reserved-keys.js";
+import type { RefusalReason, SessionCheck } from "./backend.js";
 import type { Session } from "../session/session.js";
 import { emptyRecord } from "../session/state.js";
 import { stateOf } from "../session/session.js";
@@ -45,8 +46,6 @@ export interface SchemaOptions<Data> {
   migrate?: Migrate | undefined;
 }
 
-/** Checks a session as it is read: true when it may be used as it is now, false when it must be refused. */
-export type SessionCheck = (session: Session<any, any>) => MaybePromise<boolean>;
 
 function validate<Data>(schema: SessionSchema<Data>, values: Record<string, unknown>): MaybePromise<SchemaResult<Data>> {
   return schema["~standard"].validate(values);
@@ -62,22 +61,24 @@ export function sessionCheck<Data>(options: SchemaOptions<Data>): SessionCheck |
     const values = ownValues(Object.assign(emptyRecord(), state.data));
     return chain(validate(schema, values), (result) => {
       if (!result.issues) return adopt(session, result.value, false);
-      if (!migrate) return false;
+      if (!migrate) return INVALID;
       return chain(migrate({ ...values }, result.issues), (upgraded) =>
-        upgraded === undefined ? false : chain(validate(schema, upgraded), (again) => (again.issues ? false : adopt(session, again.value, true))),
+        upgraded === undefined ? INVALID : chain(validate(schema, upgraded), (again) => (again.issues ? INVALID : adopt(session, again.value, true))),
       );
     });
   };
 }
 
+const INVALID: RefusalReason = "invalid";
+
 /** Gives `session` the validated `values` (a schema may transform them); `save`: they are new, and saving writes them. */
-function adopt(session: Session<any, any>, values: unknown, save: boolean): boolean {
-  if (typeof values !== "object" || values === null || Array.isArray(values)) return false;
+function adopt(session: Session<any, any>, values: unknown, save: boolean): RefusalReason | undefined {
+  if (typeof values !== "object" || values === null || Array.isArray(values)) return INVALID;
   const state = stateOf(session);
   const data = Object.assign(emptyRecord(), values);
   // The step-up record and the CSRF secret are tessera's, not the app's values: never the schema's to drop.
   keepReserved(state.data, data);
   state.data = data;
   if (save) state.cleared = true;
-  return true;
+  return undefined;
 }

@@ -59,11 +59,21 @@ export interface Transport {
   readonly needsSecureOrigin: boolean;
   /** The raw token of a request: a bare string is the value of `requestHeader`. */
   token(input: CookieInput): string | undefined;
-  /** The response header value carrying `value` (`maxAge` in seconds, cookies only). */
-  issue(value: string, maxAge: number | undefined): string;
-  /** The response header value that ends the session on the client. */
-  clear(): string;
-  /** How a response carries `value` (what `save` returned). */
+  /**
+   * Chunked cookies only (the cookie storage's `maxChunks`): the token of a
+   * request, its chunks joined, and `sent`, which of the session's cookies the
+   * request carried (the carrier's own bits), for `issue` and `clear` to expire
+   * those the new token does not use.
+   */
+  read?(input: CookieInput): { token: string | undefined; sent: number };
+  /**
+   * The response header value carrying `value` (`maxAge` in seconds, cookies
+   * only): several `Set-Cookie` lines joined by "\n" when a chunked session needs them.
+   */
+  issue(value: string, maxAge: number | undefined, sent?: number): string;
+  /** The response header value that ends the session on the client (every cookie of `sent` too). */
+  clear(sent?: number): string;
+  /** How a response carries `value` (what `save` returned; each of its `setCookieLines` a header of its own). */
   header(value: string): HeaderOperation;
 }
 
@@ -112,6 +122,8 @@ export interface SessionStorage<Data = SessionData, FlashData = Data> {
    * Persists the session and returns the `Set-Cookie` value to send, or null
    * when nothing needs sending (unchanged and no touch due, or the session was
    * destroyed or replaced by another request meanwhile: then nothing is written).
+   * With chunked cookies (`maxChunks`) the value may be several lines joined by
+   * "\n": `setCookieLines` splits it, one header each.
    */
   save(session: Session<Data, FlashData>): Promise<string | null>;
   /** Alias of `read` for a `Cookie` header value. */

@@ -1,4 +1,4 @@
-import { AUTH_KEY, CSRF_KEY, DEVICE_KEY } from "./reserved-keys.js";
+import { AUTH_KEY, CSRF_KEY, DEVICE_KEY, REVOCATION_KEY } from "./reserved-keys.js";
 
 /**
  * Stored flash values sit under `__flash_<key>__` keys, react-router's layout,
@@ -19,13 +19,15 @@ export function unflashKey(stored: string): string | undefined {
 /**
  * Keys shaped like stored flash keys are reserved: `set("__flash_x__")` would
  * forge a flash. So are the authentication record's (it would forge a sign-in)
- * and the CSRF secret's (it would let a page choose it).
+ * the CSRF secret's (it would let a page choose it) and the revocation stamp's
+ * (it would outlive "log out everywhere").
  */
 export function checkKey(key: unknown): string {
   if (typeof key !== "string") throw new TypeError(`session keys are strings, got ${typeof key}`);
   if (key === AUTH_KEY) throw new TypeError(`session key "${key}" is reserved: use session.markAuthenticated({ method })`);
   if (key === CSRF_KEY) throw new TypeError(`session key "${key}" is reserved for the CSRF secret: use csrfToken(session)`);
   if (key === DEVICE_KEY) throw new TypeError(`session key "${key}" is reserved: use recordDevice(session, { userAgent, ip })`);
+  if (key === REVOCATION_KEY) throw new TypeError(`session key "${key}" is reserved for the revocation stamp: use storage.destroyAllSessions(userId)`);
   if (key.startsWith(FLASH_PREFIX) && key.endsWith("__")) {
     throw new TypeError(`session key "${key}" is reserved for flash values: use session.flash("${key.slice(8, -2)}", value)`);
   }

@@ -9,10 +9,12 @@ export const AUTH_KEY = "__auth__";
 export const CSRF_KEY = "__csrf__";
 /** The device `recordDevice` noted (device.ts). */
 export const DEVICE_KEY = "__device__";
+/** A cookie session's revocation stamp (revocation.ts), renewed by every `regenerateId()`. */
+export const REVOCATION_KEY = "__rev__";
 
-const RESERVED = [AUTH_KEY, CSRF_KEY, DEVICE_KEY];
+const RESERVED = [AUTH_KEY, CSRF_KEY, DEVICE_KEY, REVOCATION_KEY];
 
-/** What a sign-in (`regenerateId`, a `keep` list too) carries over to the new id: not the CSRF secret, which it renews. */
+/** What a sign-in (`regenerateId`, a `keep` list too) carries over to the new id: not the CSRF secret or the revocation stamp, which it renews. */
 export const KEPT_BY_REGENERATE = [AUTH_KEY, DEVICE_KEY];
 
 /** `values` without the reserved keys (changed in place). */

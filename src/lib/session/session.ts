@@ -1,6 +1,6 @@
 import { putOwn } from "../util/own.js";
 import { checkKey, flashKeys } from "./flash-keys.js";
-import { AUTH_KEY, CSRF_KEY, KEPT_BY_REGENERATE, ownValues } from "./reserved-keys.js";
+import { AUTH_KEY, CSRF_KEY, KEPT_BY_REGENERATE, ownValues, REVOCATION_KEY } from "./reserved-keys.js";
 import { emptyRecord, hasOwn, markRead, putValue, writable, type SessionInit, type SessionState, type State } from "./state.js";
 import { authenticationOf, withMethod, type Authentication } from "./authentication.js";
 export type { Authentication } from "./authentication.js";
@@ -172,7 +172,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   async reload(): Promise<void> {
     const s = writable(this.#s);
     if (s.reread === undefined) throw new Error("reload(): this session did not come from a storage's read()");
-    const again = stateOfSession((await s.reread(s.token)) as Session<any, any>);
+    const again = stateOfSession((await s.reread(s.token, s.sent)) as Session<any, any>);
     if (!again.isNew) {
       // The same session: what this request was given of its flash is its own, already claimed.
       again.flashIn = s.flashIn;
@@ -220,6 +220,8 @@ export class Session<Data = SessionData, FlashData = Data> {
     }
     // A new CSRF secret with every new id: one planted before a sign-in dies with it (docs/security.md, C2).
     if (hasOwn(s.data, CSRF_KEY)) putValue(s, CSRF_KEY, undefined);
+    // A cookie session's revocation stamp too: the new session gets its own revocation id.
+    if (hasOwn(s.data, REVOCATION_KEY)) putValue(s, REVOCATION_KEY, undefined);
   }
 
   /**

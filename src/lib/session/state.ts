@@ -58,8 +58,14 @@ export interface State {
   touched: boolean;
   /** The token the session was read from, for `reload()`. */
   token: string | undefined;
+  /**
+   * Which of the session's cookies the request carried, when they are chunks
+   * (src/lib/token/chunks.ts): a save expires those it no longer uses. Set only
+   * then, so that no other session grows a property.
+   */
+  sent?: number | undefined;
   /** Reads the session of a token again, as a new `Session` (set by the storage that read it), for `reload()`. */
-  reread: ((token: string | undefined) => Promise<unknown>) | undefined;
+  reread: ((token: string | undefined, sent: number | undefined) => Promise<unknown>) | undefined;
   /** The storage's clock, in milliseconds. */
   readonly now: () => number;
 }
@@ -70,8 +76,8 @@ export interface State {
  * the expiry, its own bookkeeping, the values a `schema` validated or migrated,
  * and the keys tessera's own features keep in it: the CSRF secret).
  */
-export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared" | "changes">> &
-  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "reread" | "data" | "cleared" | "changes">;
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes">;
 
 /** A record of values with no prototype: a key such as "constructor" is only ever an own value. */
 export function emptyRecord(): Record<string, unknown> {

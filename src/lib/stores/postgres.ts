@@ -48,22 +48,21 @@ CREATE INDEX IF NOT EXISTS ${index}_expires_at ON ${table} (expires_at);
 CREATE INDEX IF NOT EXISTS ${index}_user_id ON ${table} (user_id) WHERE user_id IS NOT NULL;`;
 }
 
-function checkTable(table: unknown): void {
+/** The `table` option, once it is an unquoted (optionally schema-qualified) lower-case name; a `SessionConfigError` otherwise. */
+export function checkTable(table: unknown, example = "tessera_sessions"): void {
   if (typeof table !== "string" || !TABLE.test(table)) {
-    throw new SessionConfigError(
-      `option table is invalid: ${JSON.stringify(table)}; use a lower-case name such as "tessera_sessions" or "app.sessions"`,
-    );
+    throw new SessionConfigError(`option table is invalid: ${JSON.stringify(table)}; use a lower-case name such as "${example}" or "app.${example.replace("tessera_", "")}"`);
   }
 }
 
-function checkPool(pool: unknown): PgQueryable {
+export function checkPool(pool: unknown): PgQueryable {
   if (typeof pool === "object" && pool !== null && typeof (pool as PgQueryable).query === "function") return pool as PgQueryable;
   // Never the value itself: a connection string passed by mistake carries a password.
   const what = pool === undefined || pool === null ? String(pool) : typeof pool === "object" ? "an object without query()" : `a ${typeof pool}`;
   throw new SessionConfigError(`option pool is invalid: ${what}; use a pg Pool: new pg.Pool({ connectionString })`);
 }
 
-function checkTimeout(timeout: unknown): number {
+export function checkTimeout(timeout: unknown): number {
   if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT) {
     throw new SessionConfigError(`option timeout is invalid: ${String(timeout)}; use a whole number of milliseconds from 1 to ${MAX_TIMEOUT}`);
   }

@@ -1,5 +1,24 @@
 import { SessionConfigError } from "../errors.js";
-import type { RedisDurability } from "./redis-client.js";
+import { connectRedis, type RedisClientLike, type RedisDurability } from "./redis-client.js";
+import { RedisCommands } from "./redis-commands.js";
+
+/** The options every Redis-backed store of tessera's takes. */
+export interface RedisConnectionOptions {
+  client: RedisClientLike;
+  prefix?: string | undefined;
+  timeout?: number | undefined;
+  durability?: RedisDurability | undefined;
+}
+
+/** The commands of a store made with `options`, once each option is checked; a `SessionConfigError` otherwise. */
+export function redisCommandsOf(options: RedisConnectionOptions): RedisCommands {
+  const { client, prefix = "tessera:", timeout = 2000, durability } = (options ?? {}) as Partial<RedisConnectionOptions>;
+  const connection = connectRedis(client, durability, describe);
+  checkPrefix(prefix);
+  checkTimeout(timeout);
+  if (durability !== undefined) checkDurability(durability, timeout);
+  return new RedisCommands(connection, prefix, timeout);
+}
 
 /** The store's `timeout`, once it is a whole number of milliseconds setTimeout can wait; a `SessionConfigError` otherwise. */
 export function checkTimeout(timeout: unknown): number {

@@ -1,7 +1,7 @@
-import { connectRedis, type RedisClientLike, type RedisDurability } from "./redis-client.js";
-import { RedisCommands } from "./redis-commands.js";
+import type { RedisClientLike, RedisDurability } from "./redis-client.js";
+import type { RedisCommands } from "./redis-commands.js";
 import { fieldChange, pushValues, readHash, readTaken, type HashReply } from "./redis-hash.js";
-import { checkDurability, checkPrefix, checkTimeout, describe } from "./redis-options.js";
+import { redisCommandsOf } from "./redis-options.js";
 import { replaceSession } from "./redis-replace.js";
 import { CREATE, TAKE, TOUCH, UPDATE } from "./redis-scripts.js";
 import { indexScore, RedisUserIndex } from "./redis-user-index.js";
@@ -41,12 +41,7 @@ export class RedisStore implements SessionStore {
   readonly #index: RedisUserIndex;
 
   constructor(options: RedisStoreOptions) {
-    const { client, prefix = "tessera:", timeout = 2000, durability } = (options ?? {}) as Partial<RedisStoreOptions>;
-    const connection = connectRedis(client, durability, describe);
-    checkPrefix(prefix);
-    checkTimeout(timeout);
-    if (durability !== undefined) checkDurability(durability, timeout);
-    this.#cmd = new RedisCommands(connection, prefix, timeout);
+    this.#cmd = redisCommandsOf(options);
     this.#index = new RedisUserIndex(this.#cmd);
   }
 

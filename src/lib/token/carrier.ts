@@ -2,6 +2,7 @@ import type { SealedCookie } from "../cookie/cookie.js";
 import { cookieHeaderOf, readCookieValue } from "../cookie/header.js";
 import type { Transport, TransportOption } from "../engine/storage.js";
 import { SessionConfigError } from "../errors.js";
+import { checkMaxChunks, chunkedCookie } from "./chunks.js";
 
 /** RFC 9110 field-name = token. */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -11,12 +12,14 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_HEADER_TOKEN = 4096;
 
 /**
- * The carrier of a storage's token: the session cookie by default, or one
- * request/response header for non-browser clients (docs/security.md, C3, I1, I2:
- * the token is read from that header only, never the cookie, the URL or a body).
+ * The carrier of a storage's token: the session cookie by default (in up to
+ * `maxChunks` chunks, src/lib/token/chunks.ts), or one request/response header
+ * for non-browser clients (docs/security.md, C3, I1, I2: the token is read from
+ * that header only, never the cookie, the URL or a body; it is never chunked).
  */
-export function createCarrier(option: TransportOption | undefined, cookie: SealedCookie): Transport {
-  if (option === undefined || option === "cookie") return cookieCarrier(cookie);
+export function createCarrier(option: TransportOption | undefined, cookie: SealedCookie, maxChunks?: number): Transport {
+  const chunks = checkMaxChunks(maxChunks);
+  if (option === undefined || option === "cookie") return chunks > 1 ? Object.assign(cookieCarrier(cookie), chunkedCookie(cookie, chunks)) : cookieCarrier(cookie);
   const name = option?.header;
   if (typeof name !== "string" || !FIELD_NAME.test(name) || name.toLowerCase() === "cookie") {
     throw new SessionConfigError(`option transport.header is invalid: ${JSON.stringify(name)}; use a header name such as "x-session-token" or "authorization"`);

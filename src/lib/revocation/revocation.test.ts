@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { SECRET_A, cookiePair, fakeClock } from "../../../test/helpers.js";
+import { createCookieSessionStorage } from "../engine/cookie-storage.js";
+import { createRevocableCookieSessionStorage } from "../engine/revocable-cookie-storage.js";
+import type { SessionEvent } from "../engine/events.js";
+import { SessionConfigError, SessionStoreError } from "../errors.js";
+import { MemoryRevocationStore } from "../stores/memory-revocation.js";
+import type { RevocationStore } from "../stores/revocation-store.js";
+
+type Data = { userId: string; note: string };
+
+/** A revocation store that counts what it is asked, and can be taken down. */
+class CountingStore implements RevocationStore {
+  reads: string[][] = [];
+  raises: Array<[string, number | undefined]> = [];
+  down = false;
+  constructor(readonly inner = new MemoryRevocationStore()) {}
+  async generations(keys: readonly string[]) {
+    this.reads.push([...keys]);
+    if (this.down) throw new Error("ECONNREFUSED");
+    return this.inner.generations(keys);
+  }
+  async raise(key: string, ttl: number | undefined) {
+    this.raises.push([key, ttl]);
+    if (this.down) throw new Error("ECONNREFUSED");
+    return this.inner.raise(key, ttl);
+  }
+}
+
+function setup(options: { checkInterval?: number; onUnavailable?: "open" | "closed"; store?: CountingStore } = {}) {
+  const clock = fakeClock();
+  const store = options.store ?? new CountingStore(new MemoryRevocationStore({ now: clock.now }));
+  const events: SessionEvent[] = [];
+  const make = () =>
+    createRevocableCookieSessionStorage<Data>({
+      cookie: { secrets: [SECRET_A] },
+      userKey: "userId",
+      now: clock.now,
+      revocation: { store, checkInterval: options.checkInterval ?? 10, onUnavailable: options.onUnavailable },
+      onEvent: (e) => void events.push(e),
+    });
+  /** Two processes of one app: separate storages (separate caches) over one revocation store. */
+  const a = make();
+  const b = make();
+  async function signIn(storage = a, user = "u1"): Promise<string> {
+    const session = await storage.read(null);
+    session.regenerateId();
+    session.set("userId", user);
+    return cookiePair(await storage.save(session));
+  }
+  return { clock, store, events, a, b, signIn };
+}
+
+describe("revocable cookie sessions", () => {
+  test("a session is accepted until destroyAllSessions, then refused: at once here, within checkInterval elsewhere", async () => {
+    const { a, b, clock, signIn, events } = setup();
+    const cookie = await signIn();
+    assert.equal((await a.read(cookie)).get("userId"), "u1");
+    assert.equal((await b.read(cookie)).get("userId"), "u1");
+    await a.destroyAllSessions("u1");
+    const here = await a.read(cookie);
+    assert.equal(here.isNew, true);
+    assert.equal(here.get("userId"), undefined);
+    // b heard the old generation 0 s ago: it trusts it for checkInterval (the stated staleness).
+    clock.advance(9);
+    assert.equal((await b.read(cookie)).get("userId"), "u1");
+    clock.advance(1);
+    assert.equal((await b.read(cookie)).isNew, true);
+    assert.deepEqual(
+      events.filter((e) => e.type === "rejected").map((e) => e.reason),
+      ["revoked", "revoked"],
+    );
+  });
+
+  test("destroyAllSessions with except: the current session lives on, its cookie re-issued with the new generation", async () => {
+    const { a, b, signIn } = setup();
+    const phone = await signIn();
+    const laptop = await signIn();
+    const current = await a.read(laptop);
+    await a.destroyAllSessions("u1", { except: current });
+    const reissued = await a.save(current);
+    assert.ok(reissued, "the kept session's cookie is re-issued");
+    assert.equal((await a.read(cookiePair(reissued))).get("userId"), "u1");
+    assert.equal((await b.read(cookiePair(reissued))).get("userId"), "u1");
+    assert.equal((await a.read(phone)).isNew, true);
+    // The cookie the laptop held before carries the old generation: refused too.
+    assert.equal((await a.read(laptop)).isNew, true);
+  });
+
+  test("destroySession ends every copy of that cookie and no other session of the user", async () => {
+    const { a, b, signIn, store } = setup();
+    const stolen = await signIn();
+    const other = await signIn();
+    const session = await a.read(stolen);
+    const cleared = await a.destroySession(session);
+    assert.match(cleared, /Max-Age=0/);
+    assert.equal((await a.read(stolen)).isNew, true);
+    assert.equal((await b.read(stolen)).isNew, true, "b heard nothing of this session yet: it asks the store");
+    assert.equal((await a.read(other)).get("userId"), "u1");
+    // Kept until the session would have expired (30 days, the default absolute timeout).
+    assert.deepEqual(store.raises.map(([key, ttl]) => [key.slice(0, 2), ttl]), [["s:", 30 * 86400]]);
+  });
+
+  test("a sign-in after destroyAllSessions is stamped with the new generation, on any process", async () => {
+    const { a, b, signIn } = setup();
+    const old = await signIn(a);
+    assert.equal((await b.read(old)).get("userId"), "u1"); // b now heard generation 0
+    await a.destroyAllSessions("u1");
+    const fresh = await signIn(a);
+    // b's cache says 0 but the cookie says 1: newer than what b heard, so b asks, and accepts.
+    assert.equal((await b.read(fresh)).get("userId"), "u1");
+    const again = await signIn(b);
+    assert.equal((await a.read(again)).get("userId"), "u1");
+  });
+
+  test("regenerateId gives the session a new revocation id, and every copy of the cookie it had dies", async () => {
+    const { a, b, signIn, store } = setup();
+    const before = await signIn();
+    assert.deepEqual(store.raises, [], "a sign-in from an anonymous session revokes nothing");
+    const session = await a.read(before);
+    session.regenerateId();
+    const after = cookiePair(await a.save(session));
+    assert.equal((await a.read(after)).get("userId"), "u1");
+    assert.equal((await a.read(before)).isNew, true, "as an id storage's old id dies");
+    assert.equal((await b.read(before)).isNew, true);
+    await a.destroySession(await a.read(after));
+    assert.equal((await a.read(after)).isNew, true);
+  });
+
+  test("signing out with regenerateId({ keep: [] }) ends the signed-in cookie wherever a copy of it is", async () => {
+    const { a, b, signIn } = setup();
+    const signedIn = await signIn();
+    const s = await a.read(signedIn);
+    s.regenerateId({ keep: [] });
+    s.flash("note", "You are signed out.");
+    const anonymous = cookiePair(await a.save(s));
+    assert.equal((await a.read(anonymous)).get("note"), "You are signed out.");
+    assert.equal((await b.read(signedIn)).isNew, true);
+  });
+
+  test("the store is asked at most once per checkInterval per user and session, however many requests", async () => {
+    const { a, signIn, store, clock } = setup({ checkInterval: 30 });
+    const cookie = await signIn();
+    store.reads = [];
+    for (let i = 0; i < 100; i++) {
+      assert.equal((await a.read(cookie)).get("userId"), "u1");
+      clock.advance(1);
+    }
+    // 100 seconds of requests: asked at 30 s, 60 s and 90 s (the sign-in at 0 s heard both generations).
+    assert.equal(store.reads.length, 3);
+    assert.ok(store.reads.every((keys) => keys.length === 2 && keys[0] === "u:u1" && keys[1]!.startsWith("s:")));
+  });
+
+  test("requests that arrive together ask the store once", async () => {
+    const { b, signIn, store } = setup();
+    const cookie = await signIn();
+    store.reads = [];
+    const sessions = await Promise.all(Array.from({ length: 20 }, () => b.read(cookie)));
+    assert.ok(sessions.every((s) => s.get("userId") === "u1"));
+    assert.equal(store.reads.length, 1);
+  });
+
+  test("an anonymous session costs the revocation store nothing", async () => {
+    const { a, store } = setup();
+    const s = await a.read(null);
+    s.set("note", "cart");
+    const cookie = cookiePair(await a.save(s));
+    for (let i = 0; i < 5; i++) assert.equal((await a.read(cookie)).get("note"), "cart");
+    assert.deepEqual(store.reads, []);
+    assert.deepEqual(store.raises, []);
+  });
+
+  test("signing out by removing the user drops the stamp; signing in as another user stamps anew", async () => {
+    const { a, signIn, store } = setup();
+    const cookie = await signIn(a, "u1");
+    const s = await a.read(cookie);
+    s.set("userId", "u2");
+    const asU2 = cookiePair(await a.save(s));
+    await a.destroyAllSessions("u1");
+    assert.equal((await a.read(asU2)).get("userId"), "u2", "a session now of u2 is not ended by u1's logout");
+    const t = await a.read(asU2);
+    t.unset("userId");
+    const anonymous = cookiePair(await a.save(t));
+    store.reads = [];
+    await a.destroyAllSessions("u2");
+    assert.equal((await a.read(anonymous)).isNew, false);
+    assert.deepEqual(store.reads, []);
+  });
+
+  test("a generation the store lost (back to 0) refuses the sessions it stamped: never lets a revoked one back in", async () => {
+    const clock = fakeClock();
+    let inner = new MemoryRevocationStore({ now: clock.now });
+    const store: RevocationStore = { generations: (keys) => inner.generations(keys), raise: (key, ttl) => inner.raise(key, ttl) };
+    const storage = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store, checkInterval: 1 } });
+    const first = await storage.read(null);
+    first.set("userId", "u1");
+    const c1 = cookiePair(await storage.save(first));
+    await storage.destroyAllSessions("u1", { except: first });
+    const c2 = cookiePair((await storage.save(first))!);
+    inner = new MemoryRevocationStore({ now: clock.now }); // a store that lost everything
+    clock.advance(2);
+    assert.equal((await storage.read(c2)).isNew, true, "stamped with generation 1, the store says 0: refused");
+    assert.equal((await storage.read(c1)).isNew, false, "stamped with 0, which is all the store knows now");
+  });
+
+  test("a cookie signed in before revocation was turned on is accepted and re-issued with a stamp", async () => {
+    const clock = fakeClock();
+    const plain = createCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, now: clock.now });
+    const s = await plain.read(null);
+    s.set("userId", "u1");
+    const before = cookiePair(await plain.save(s));
+    const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: new MemoryRevocationStore() } });
+    const read = await a.read(before);
+    assert.equal(read.get("userId"), "u1");
+    const stamped = await a.save(read);
+    assert.ok(stamped, "re-issued at once, so destroyAllSessions can reach it");
+    await a.destroyAllSessions("u1");
+    assert.equal((await a.read(cookiePair(stamped))).isNew, true);
+  });
+
+  describe("when the revocation store is down", () => {
+    test('onUnavailable "closed" (the default): a signed-in read fails with SessionStoreError, an anonymous one does not', async () => {
+      const { a, signIn, store, clock } = setup();
+      const cookie = await signIn();
+      const anon = await a.read(null);
+      anon.set("note", "x");
+      const anonCookie = cookiePair(await a.save(anon));
+      store.down = true;
+      assert.equal((await a.read(cookie)).get("userId"), "u1", "heard 0 s ago: still trusted");
+      clock.advance(10);
+      await assert.rejects(a.read(cookie), (e: unknown) => e instanceof SessionStoreError && e.message === "revocation store generations failed");
+      assert.equal((await a.read(anonCookie)).get("note"), "x");
+      await assert.rejects(a.destroyAllSessions("u1"), SessionStoreError);
+      await assert.rejects(signIn(), SessionStoreError);
+    });
+
+    test('onUnavailable "open": what was heard is used for one more checkInterval, then it is closed too', async () => {
+      const { a, b, signIn, store, clock } = setup({ onUnavailable: "open" });
+      const cookie = await signIn();
+      assert.equal((await a.read(cookie)).get("userId"), "u1");
+      store.down = true;
+      clock.advance(15);
+      assert.equal((await a.read(cookie)).get("userId"), "u1", "heard 15 s ago, within twice the interval");
+      await assert.rejects(b.read(cookie), SessionStoreError, "b never heard of this session: nothing to go on");
+      clock.advance(5);
+      await assert.rejects(a.read(cookie), SessionStoreError);
+    });
+  });
+
+  describe("options", () => {
+    const store = new MemoryRevocationStore();
+    const cookie = { secrets: [SECRET_A] };
+    const refuses = (options: object, message: RegExp) =>
+      assert.throws(() => createRevocableCookieSessionStorage({ cookie, userKey: "userId", ...options } as never), (e: unknown) => e instanceof SessionConfigError && message.test(e.message));
+
+    test("need createRevocableCookieSessionStorage, userKey, a store with generations and raise, and sane numbers", () => {
+      assert.throws(() => createRevocableCookieSessionStorage({ cookie, revocation: { store } } as never), /revocation needs the userKey option/);
+      assert.throws(
+        () => createCookieSessionStorage({ cookie, revocation: { store } } as never),
+        (e: unknown) => e instanceof SessionConfigError && e.message === "option revocation: a revocable cookie storage is made with createRevocableCookieSessionStorage",
+      );
+      refuses({ revocation: { store: {} } }, /^option revocation.store is invalid/);
+      refuses({ revocation: { store: null } }, /^option revocation.store is invalid/);
+      refuses({ revocation: { store, checkInterval: 0 } }, /^option revocation.checkInterval is invalid: 0; use a whole number from 1 to 86400$/);
+      refuses({ revocation: { store, checkInterval: 1.5 } }, /^option revocation.checkInterval is invalid/);
+      refuses({ revocation: { store, cacheSize: -1 } }, /^option revocation.cacheSize is invalid/);
+      refuses({ revocation: { store, onUnavailable: "maybe" } }, /^option revocation.onUnavailable is invalid: "maybe"; use "closed" or "open"$/);
+    });
+
+    test("a store that answers nonsense is a SessionStoreError, never a session let in", async () => {
+      const bad: RevocationStore = { generations: () => [-1, 0], raise: () => 1 };
+      const storage = createRevocableCookieSessionStorage<Data>({ cookie, userKey: "userId", revocation: { store: bad } });
+      const s = await storage.read(null);
+      s.set("userId", "u1");
+      await assert.rejects(storage.save(s), (e: unknown) => e instanceof SessionStoreError && /generations/.test(e.message));
+      const wrongCount: RevocationStore = { generations: () => [], raise: () => 0 };
+      const other = createRevocableCookieSessionStorage<Data>({ cookie, userKey: "userId", revocation: { store: wrongCount } });
+      const t = await other.read(null);
+      t.set("userId", "u1");
+      await assert.rejects(other.save(t), SessionStoreError);
+      await assert.rejects(other.destroyAllSessions("u1"), (e: unknown) => e instanceof SessionStoreError && e.message === "revocation store raise failed");
+    });
+
+    test("the stamp is tessera's: a handler cannot set it, and entries() never shows it", async () => {
+      const { a, signIn } = setup();
+      const s = await a.read(await signIn());
+      assert.throws(() => s.set("__rev__" as never, "x" as never), /reserved for the revocation stamp/);
+      assert.deepEqual(s.entries(), [["userId", "u1"]]);
+    });
+  });
+});

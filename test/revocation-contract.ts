@@ -1,0 +1,88 @@
+// What every revocation store must do, and a revocable cookie storage over it:
+// run on the memory store, Redis (node-redis and ioredis), a Redis Cluster and
+// PostgreSQL by the files that start each server.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createRevocableCookieSessionStorage } from "../src/lib/engine/revocable-cookie-storage.js";
+import type { RevocationStore } from "../src/lib/stores/revocation-store.js";
+import { SECRET_A, cookiePair } from "./helpers.js";
+
+export interface RevocationFixture {
+  store: RevocationStore;
+  /** Lets a key's time run out: the store's clock moved on, or real time waited. */
+  expire(seconds: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function runRevocationContract(name: string, make: () => Promise<RevocationFixture>, skip: false | string): void {
+  describe(`revocation store contract: ${name}`, { skip }, () => {
+    async function withFixture(fn: (f: RevocationFixture) => Promise<void>): Promise<void> {
+      const f = await make();
+      try {
+        await fn(f);
+      } finally {
+        await f.close();
+      }
+    }
+
+    test("a key never raised is at generation 0; each raise answers the next generation", () =>
+      withFixture(async ({ store }) => {
+        assert.deepEqual(await store.generations(["u:ann", "s:AAAAAAAAAAAAAAAA"]), [0, 0]);
+        assert.equal(await store.raise("u:ann", undefined), 1);
+        assert.equal(await store.raise("u:ann", undefined), 2);
+        assert.deepEqual(await store.generations(["s:AAAAAAAAAAAAAAAA", "u:ann", "u:bob"]), [0, 2, 0]);
+        assert.deepEqual(await store.generations([]), []);
+      }));
+
+    test("keys are kept apart whatever they hold: case, colons, spaces, unicode, 1 KB", () =>
+      withFixture(async ({ store }) => {
+        const keys = ["u:Ann", "u:ann", "u:a:b", "u:a b", "u:ünï", `u:${"x".repeat(1024)}`, "u:'; DROP TABLE x; --"];
+        for (const [i, key] of keys.entries()) for (let n = 0; n <= i; n++) await store.raise(key, undefined);
+        assert.deepEqual(await store.generations(keys), [1, 2, 3, 4, 5, 6, 7]);
+      }));
+
+    test("a key raised with a time to keep it is gone after that time; one without is kept", () =>
+      withFixture(async ({ store, expire }) => {
+        assert.equal(await store.raise("s:BBBBBBBBBBBBBBBB", 1), 1);
+        await store.raise("u:kept", undefined);
+        assert.deepEqual(await store.generations(["s:BBBBBBBBBBBBBBBB", "u:kept"]), [1, 1]);
+        await expire(2);
+        assert.deepEqual(await store.generations(["s:BBBBBBBBBBBBBBBB", "u:kept"]), [0, 1]);
+      }));
+
+    test("a second raise with a shorter time keeps the longer one", () =>
+      withFixture(async ({ store, expire }) => {
+        await store.raise("s:CCCCCCCCCCCCCCCC", 3600);
+        await store.raise("s:CCCCCCCCCCCCCCCC", 1);
+        await expire(2);
+        assert.deepEqual(await store.generations(["s:CCCCCCCCCCCCCCCC"]), [2]);
+      }));
+
+    test("a revocable cookie storage over it: log out everywhere, and one session, across two processes", () =>
+      withFixture(async ({ store }) => {
+        const make = () => createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, userKey: "userId", revocation: { store, checkInterval: 60 } });
+        const [a, b] = [make(), make()];
+        const signIn = async () => {
+          const s = await a.read(null);
+          s.regenerateId();
+          s.set("userId", "ann");
+          return cookiePair(await a.save(s));
+        };
+        const phone = await signIn();
+        const laptop = await signIn();
+        const tablet = await signIn();
+        await a.destroySession(await a.read(tablet));
+        // b never heard of these sessions: it asks the store, which has the revocation already.
+        assert.equal((await b.read(tablet)).isNew, true);
+        assert.equal((await b.read(phone)).get("userId"), "ann");
+        const current = await a.read(laptop);
+        await a.destroyAllSessions("ann", { except: current });
+        const kept = cookiePair(await a.save(current));
+        assert.equal((await a.read(phone)).isNew, true);
+        assert.equal((await a.read(kept)).get("userId"), "ann");
+        // b heard ann's generation a moment ago: the kept cookie is newer, so b asks again and accepts it.
+        assert.equal((await b.read(kept)).get("userId"), "ann");
+        assert.equal((await b.read(phone)).isNew, true);
+      }));
+  });
+}
