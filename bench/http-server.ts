@@ -20,10 +20,10 @@ import express from "express";
 import expressSession from "express-session";
 import { getIronSession } from "iron-session";
 import { createClient } from "redis";
-import { createCookieSessionStorage, createMemorySessionStorage, type SessionStorage } from "../dist/index.js";
+import { createCookieSessionStorage, createMemorySessionStorage, createRevocableCookieSessionStorage, type SessionStorage } from "../dist/index.js";
 import { createFileSessionStorage } from "../dist/file.js";
 import { session, type SessionRequest } from "../dist/node.js";
-import { createRedisSessionStorage } from "../dist/redis.js";
+import { createRedisSessionStorage, RedisRevocationStore } from "../dist/redis.js";
 
 const SECRET = "q9Vf3kLx8Rz2Wm7Tb4Yh1Nc6Pd0Sg5Jk";
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -244,6 +244,24 @@ function tessera(storage: SessionStorage): Handler {
   };
 }
 
+/** As `tessera`, for a signed-in user: a new session gets a user id first (which a revocable storage stamps). */
+function signedIn(storage: SessionStorage): Handler {
+  return async (req, res) => {
+    const s = await storage.read(req.headers.cookie ?? null);
+    if (s.isNew) s.set("userId", `usr_${randomBytes(6).toString("hex")}`);
+    s.set("count", Number(s.get("count") ?? 0) + 1);
+    const setCookie = await storage.save(s);
+    send(res, setCookie ? { "Set-Cookie": setCookie } : {}, String(s.get("count")));
+  };
+}
+
+/** A revocable cookie storage over Redis, trusting an answer `checkInterval` seconds. */
+async function revocable(checkInterval: number): Promise<Handler> {
+  const { client, prefix } = await redisClient();
+  const store = new RedisRevocationStore({ client, prefix });
+  return signedIn(createRevocableCookieSessionStorage({ cookie: plain, userKey: "userId", revocation: { store, checkInterval } }));
+}
+
 interface RemixStorage {
   getSession(cookie: string | null): Promise<{ get(k: string): unknown; set(k: string, v: unknown): void }>;
   commitSession(session: unknown): Promise<string>;
@@ -288,6 +306,9 @@ const variants: Record<string, () => Handler | Promise<Handler>> = {
     const { client, prefix } = await redisClient();
     return tessera(createRedisSessionStorage({ client, prefix, cookie: plain }));
   },
+  "tessera cookie signed-in": () => signedIn(createCookieSessionStorage({ cookie: plain })),
+  "tessera revocable 10s": () => revocable(10),
+  "tessera revocable 1s": () => revocable(1),
   "remix cookie": () => remix(remixCookie({ cookie: { name: "s", secrets: [SECRET] } })),
   "remix memory": () => remix(remixMemory({ cookie: { name: "s", secrets: [SECRET] } })),
   "remix file": () => remix(remixFile({ dir: sessionDir(), cookie: { name: "s", secrets: [SECRET] } })),

@@ -24,6 +24,9 @@ const WARM_UP = quick ? 0.5 : 1;
  */
 const CONNECTIONS = Number(process.argv.find((a) => a.startsWith("--connections="))?.slice(14) ?? 100);
 
+/** What revocation costs a signed-in cookie session, over Redis: measured with --only, not in the default run. */
+const OPT_IN = ["tessera cookie signed-in", "tessera revocable 10s", "tessera revocable 1s"];
+
 const CORE = [
   "bare",
   "cookie echo",
@@ -44,6 +47,7 @@ const CORE = [
   "hand-written redis",
   "tessera redis",
   "express-session redis",
+  ...OPT_IN,
 ];
 
 /**
@@ -79,7 +83,7 @@ const only = process.argv
 /** `--workload=hot` or `--workload="many users"`: one workload only (for a focused comparison). */
 const workloadArg = process.argv.find((a) => a.startsWith("--workload="))?.slice(11);
 const RUN_WORKLOADS = WORKLOADS.filter((w) => !workloadArg || w === workloadArg);
-let variants: Variant[] = only ? ALL.filter((v) => only.includes(v)) : [...ALL];
+let variants: Variant[] = only ? ALL.filter((v) => only.includes(v)) : ALL.filter((v) => !OPT_IN.includes(v));
 
 /** Who each tessera variant is measured against. */
 const KIND: Partial<Record<Variant, { floor: Variant; peers: Variant[] }>> = {
@@ -89,6 +93,8 @@ const KIND: Partial<Record<Variant, { floor: Variant; peers: Variant[] }>> = {
   "tessera/node memory": { floor: "hand-written map", peers: ["remix memory", "express-session"] },
   "tessera file": { floor: "hand-written file", peers: ["remix file"] },
   "tessera redis": { floor: "hand-written redis", peers: ["express-session redis"] },
+  "tessera revocable 10s": { floor: "tessera cookie signed-in", peers: [] },
+  "tessera revocable 1s": { floor: "tessera cookie signed-in", peers: [] },
 };
 /** Variants that keep no session: their many users send random cookie-sized values, so that the requests weigh the same. */
 const NO_SESSION = new Set<Variant>(["bare", "cookie echo", ...FRAMEWORK_VARIANTS.filter((v) => v.endsWith(" bare"))]);

@@ -119,15 +119,16 @@ export class Revocation implements CookieRevocation {
     }
     if (!isStamp(stamp)) return "tampered";
     const [generation, id, user] = stamp;
-    const keys = [`u:${user}`, `s:${id}`];
+    const userKey = `u:${user}`;
+    const sessionKey = `s:${id}`;
     const now = this.t.now();
-    const heardUser = this.#heard.get(keys[0]!);
-    const heardSession = this.#heard.get(keys[1]!);
+    const heardUser = this.#heard.get(userKey);
+    const heardSession = this.#heard.get(sessionKey);
     // A stamp newer than what this process heard comes from a sign-in or a revocation elsewhere: ask again.
     if (this.#fresh(heardUser, now) && this.#fresh(heardSession, now) && generation <= heardUser!.generation) {
       return generation === heardUser!.generation && heardSession!.generation === 0 ? undefined : "revoked";
     }
-    return chain(this.#ask(keys, [heardUser, heardSession], now), ([userGeneration, sessionGeneration]) =>
+    return chain(this.#ask([userKey, sessionKey], [heardUser, heardSession], now), ([userGeneration, sessionGeneration]) =>
       generation === userGeneration && sessionGeneration === 0 ? undefined : "revoked",
     );
   }
@@ -138,8 +139,13 @@ export class Revocation implements CookieRevocation {
    * id now, if it has one.
    */
   written(session: Session<any, any>, replaced: string | undefined): MaybePromise<string | undefined> {
-    const revoked = replaced === undefined ? undefined : this.revokeSession(replaced, stateOf(session).createdAt);
-    return chain(chain(revoked, () => this.#stamp(session)), () => this.idOf(stateOf(session).data));
+    const data = stateOf(session).data;
+    if (replaced === undefined) {
+      const stamped = this.#stamp(session);
+      // Most saves: a session already stamped for its user, answered without a promise.
+      return stamped === undefined ? this.idOf(data) : stamped.then(() => this.idOf(data));
+    }
+    return chain(this.revokeSession(replaced, stateOf(session).createdAt), () => chain(this.#stamp(session), () => this.idOf(data)));
   }
 
   /**
