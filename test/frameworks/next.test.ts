@@ -9,7 +9,7 @@ import { createClient } from "redis";
 import { createCookieSessionStorage } from "../../src/lib/engine/cookie-storage.js";
 import { HANDOFF_HEADER, sealHandoff } from "../../src/lib/adapters/next-handoff.js";
 import { createMemorySessionStorage } from "../../src/lib/storages/memory.js";
-import { SECRET_A, SECRET_B } from "../helpers.js";
+import { CookieJar, SECRET_A, SECRET_B } from "../helpers.js";
 import { REDIS_URL } from "../services.js";
 import { startNext, type NextServer } from "./next-app.js";
 import { COOKIE_NAME, frameworkScenario, TOUCH_INTERVAL } from "./scenario.js";
@@ -179,6 +179,46 @@ for (const kind of ["cookie", "memory"] as const) {
       assert.equal(signedOut.status, 303);
       assert.match(signedOut.setCookie ?? "", /^sid=; .*Max-Age=0/i, "redirect() in an action: the expired cookie goes out with it");
       assert.equal(user.cookie, null);
+    });
+
+    test("a session too large for one cookie goes out in chunks, each its own Set-Cookie, through a Route Handler, the proxy and a Server Action", { skip: kind !== "cookie" && "chunks are for cookie sessions" }, async () => {
+      const jar = new CookieJar();
+      const send = async (path: string, init: { method?: string; body?: URLSearchParams | FormData; headers?: Record<string, string> } = {}) => {
+        const cookie = jar.header();
+        const res = await fetch(app.url + path, {
+          method: init.method ?? "GET",
+          redirect: "manual",
+          headers: { ...(cookie ? { cookie } : {}), ...(init.body ? { origin: app.url } : {}), ...init.headers },
+          body: init.body,
+        });
+        const lines = res.headers.getSetCookie();
+        jar.take(lines);
+        return { status: res.status, html: await res.text(), lines };
+      };
+      await send("/api/signin", { method: "POST", body: new URLSearchParams({ name: "ann" }) });
+      assert.deepEqual(jar.names(), ["sid"]);
+      const notes = "n".repeat(3000);
+      const grown = await send("/api/notes", { method: "POST", body: new URLSearchParams({ notes }) });
+      assert.equal(grown.status, 303);
+      assert.deepEqual(grown.lines.map((l) => l.split("=")[0]), ["sid.0", "sid.1", "sid"], "two chunks, and the plain cookie expired");
+      assert.ok(grown.lines.every((l) => l.length <= 4096));
+      assert.deepEqual(jar.names(), ["sid.0", "sid.1"]);
+      const page = await send("/", { headers: { "sec-fetch-dest": "document" } });
+      assert.equal(text(page.html, "user"), "ann");
+      assert.equal(text(page.html, "notes-length"), "3000");
+      // A Server Action saves through cookies(): every line of the chunked session goes out.
+      const ids = [...page.html.matchAll(/name="(\$ACTION_ID_[0-9a-f]+)"/g)].map((m) => m[1]!);
+      const body = new FormData();
+      body.set(ids[0]!, "");
+      const counted = await send("/", { method: "POST", body });
+      assert.equal(counted.status, 200);
+      assert.equal(text(counted.html, "count"), "1");
+      assert.deepEqual(jar.names(), ["sid.0", "sid.1"]);
+      assert.equal(text((await send("/unproxied")).html, "count"), "1", "saved, in both chunks");
+      const shrunk = await send("/api/notes", { method: "POST", body: new URLSearchParams({ notes: "" }) });
+      assert.deepEqual(shrunk.lines.map((l) => l.split("=")[0]).sort(), ["sid", "sid.0", "sid.1"]);
+      assert.deepEqual(jar.names(), ["sid"], "back in one cookie, the chunks expired");
+      assert.equal(text((await send("/unproxied")).html, "count"), "1");
     });
 
     test("a Route Handler that ends with redirect() saves the session through cookies()", async () => {

@@ -15,7 +15,8 @@ export default async function Home() {
       {user ? (
         <>
           <p>
-            Signed in as <b id="user">{user}</b>. Count: <b id="count">{s.get("count") ?? 0}</b>
+            Signed in as <b id="user">{user}</b>. Count: <b id="count">{s.get("count") ?? 0}</b>. Notes:{" "}
+            <b id="notes-length">{(s.get("notes") ?? "").length}</b> characters
           </p>
           <form action={count}>
             <button id="count-button">Count</button>

@@ -9,6 +9,7 @@ import { createRedisSessionStorage } from "tessera-session/redis";
 export interface AppData {
   count: number;
   userId: string;
+  notes: string;
 }
 export interface AppFlash {
   notice: string;
@@ -31,7 +32,8 @@ const options = {
 
 function makeStorage(): AppStorage {
   const kind = process.env.SESSION_STORAGE ?? "memory";
-  if (kind === "cookie") return { storage: createCookieSessionStorage<AppData, AppFlash>(options), users: null, kind };
+  // Up to two cookies: long notes make a session too large for one.
+  if (kind === "cookie") return { storage: createCookieSessionStorage<AppData, AppFlash>({ ...options, maxChunks: 2 }), users: null, kind };
   if (kind === "redis") {
     const client = createClient({ url: process.env.REDIS_URL, socket: { reconnectStrategy: () => 100, connectTimeout: 500 } });
     client.on("error", () => {});

@@ -9,6 +9,7 @@ export default async function Unproxied() {
     <main>
       <p id="user">{s.get("userId") ?? "nobody"}</p>
       <p id="notice">{s.get("notice") ?? "none"}</p>
+      <p id="count">{s.get("count") ?? 0}</p>
     </main>
   );
 }
