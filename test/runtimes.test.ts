@@ -56,6 +56,14 @@ function expected(ambient: string): Record<string, unknown> {
       oldReadByNewOnly: "fresh",
       oldReadByStranger: "fresh",
     },
+    "cookie: chunked, grown past one cookie and back": {
+      grown: ["sid.0", "sid.1"],
+      longestLine: true,
+      notesBack: 3500,
+      shrunk: ["sid", "sid.0 (expired)", "sid.1 (expired)"],
+      readByPlainStorage: "ann",
+      swappedChunk: "fresh",
+    },
     "cookie: revocable, log out everywhere else and sign out": { before: "ann", afterOthers: "fresh", keptOnB: "ann", afterSignOut: "fresh" },
     "cookie: tampered or foreign values are a fresh session": {
       encrypted: {

@@ -1,7 +1,14 @@
 // The runtime suite: the same scenarios on Node, Bun, Deno and workerd, importing
 // the built package by its own name. Plain ESM, web standards only, so that every
 // runtime runs this very file (workerd through a bundle of it).
-import { createCookieSessionStorage, createMemorySessionStorage, createRevocableCookieSessionStorage, createSessionStorage, MemoryRevocationStore } from "tessera-session";
+import {
+  createCookieSessionStorage,
+  createMemorySessionStorage,
+  createRevocableCookieSessionStorage,
+  createSessionStorage,
+  MemoryRevocationStore,
+  setCookieLines,
+} from "tessera-session";
 import { currentSession, getSession, withSession } from "tessera-session/fetch";
 import { session as honoSession } from "tessera-session/hono";
 import { session as h3Session, useSession } from "tessera-session/h3";
@@ -174,6 +181,29 @@ const scenarios = {
       reissuedReadByNewOnly: reissued === null ? null : await readAs([SECRET_B], pair(reissued)),
       oldReadByNewOnly: await readAs([SECRET_B], oldCookie),
       oldReadByStranger: await readAs([SECRET_C], oldCookie),
+    };
+  },
+
+  async "cookie: chunked, grown past one cookie and back"() {
+    const storage = cookieStorage([SECRET_A], { name: "sid" });
+    const chunked = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" }, now, maxChunks: 2 });
+    const names = (value) => setCookieLines(value).map((line) => line.slice(0, line.indexOf("=")) + (/Max-Age=0/.test(line) ? " (expired)" : ""));
+    const jar = (value) => setCookieLines(value).filter((line) => !/Max-Age=0/.test(line)).map(pair).join("; ");
+    const s = await chunked.read(null);
+    s.set("notes", "n".repeat(3500));
+    const grown = await chunked.save(s);
+    const back = await chunked.read(withCookie(jar(grown)));
+    back.unset("notes");
+    back.set("user", "ann");
+    const shrunk = await chunked.save(back);
+    const swapped = jar(grown).replace(/sid\.1=[^;]*/, `sid.1=${"A".repeat(100)}`);
+    return {
+      grown: names(grown),
+      longestLine: Math.max(...setCookieLines(grown).map((l) => l.length)) <= 4096,
+      notesBack: back.isNew ? "fresh" : (await chunked.read(withCookie(jar(grown)))).get("notes").length,
+      shrunk: names(shrunk),
+      readByPlainStorage: (await storage.read(withCookie(jar(shrunk)))).get("user"),
+      swappedChunk: (await chunked.read(withCookie(swapped))).isNew ? "fresh" : "opened",
     };
   },
 
