@@ -181,7 +181,8 @@ for (const kind of ["cookie", "memory"] as const) {
       assert.equal(user.cookie, null);
     });
 
-    test("a session too large for one cookie goes out in chunks, each its own Set-Cookie, through a Route Handler, the proxy and a Server Action", { skip: kind !== "cookie" && "chunks are for cookie sessions" }, async () => {
+    // Chunks are for cookie sessions: the memory storage's cookie carries an id.
+    if (kind === "cookie") test("a session too large for one cookie goes out in chunks, each its own Set-Cookie, through a Route Handler, the proxy and a Server Action", async () => {
       const jar = new CookieJar();
       const send = async (path: string, init: { method?: string; body?: URLSearchParams | FormData; headers?: Record<string, string> } = {}) => {
         const cookie = jar.header();
