@@ -58,17 +58,20 @@ function flashToKeep(session: Session<any, any>): Record<string, unknown> | null
 export interface CookieRevocation {
   /** The check of each session read: undefined when it may be used. */
   check(session: Session<any, any>): MaybePromise<RefusalReason | undefined>;
-  /** The revocation id the values of a session carry, if any. */
-  idOf(data: Record<string, unknown>): string | undefined;
-  /** Before a session's cookie is sealed: revokes `replaced` (regenerateId), stamps it; answers its revocation id now. */
-  written(session: Session<any, any>, replaced: string | undefined): MaybePromise<string | undefined>;
-  /** `destroySession`: every copy of the cookie of revocation id `id` is refused from now on. */
-  revokeSession(id: string, createdAt: number): MaybePromise<void>;
+  /** What the revocation keeps of a session as it was read (its stamp), for `written` and `revokeSession`. */
+  stampOf(data: Record<string, unknown>): unknown;
+  /**
+   * Before a session's cookie is sealed (`replaced`: regenerateId): what to
+   * keep of it from now on, or false when it was revoked meanwhile (nothing is issued).
+   */
+  written(session: Session<any, any>, read: unknown, replaced: boolean): MaybePromise<unknown>;
+  /** `destroySession`: every copy of the cookie read with `read` is refused from now on. */
+  revokeSession(read: unknown, createdAt: number): MaybePromise<void>;
 }
 
-/** What a cookie session keeps from its read: the engine's, and the revocation id it came with (destroy() empties its values). */
+/** What a cookie session keeps from its read: the engine's, and its revocation stamp as it came (destroy() empties its values). */
 interface CookieCarried extends Carried {
-  revocationId?: string | undefined;
+  stamp?: unknown;
 }
 
 /** Sessions sealed whole in the cookie: no server state. */
@@ -100,12 +103,12 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     const expiresAt = expiryOf(this.t, createdAt, lastSeenAt);
     if (now > expiresAt + this.tolerance) return { reason: "expired", subject: raw };
     const flash = stored && Object.keys(stored).length > 0 ? stored : null;
-    const carried: CookieCarried = { lastSeenAt, stale, revocationId: this.revocation?.idOf(data) };
+    const carried: CookieCarried = { lastSeenAt, stale, stamp: this.revocation?.stampOf(data) };
     return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried, now: this.t.now });
   }
 
   /** Nothing to store: the new times (and a revocation stamp) go into the token this write is followed by. */
-  write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<true> {
+  write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean> {
     const state = stateOf(session);
     const created = Math.floor(state.createdAt / 1000);
     const seen = Math.max(created, Math.floor(now / 1000));
@@ -114,19 +117,18 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     if (carried === undefined) state.carried = carried = { lastSeenAt: now, stale: false };
     else carried.lastSeenAt = now;
     if (!this.revocation) return true;
-    // A regenerated session's old cookie dies, as an id storage's old id does.
-    const replaced = write === "replace" ? carried.revocationId : undefined;
-    return chain(this.revocation.written(session, replaced), (id) => {
-      carried.revocationId = id;
-      return true as const;
+    return chain(this.revocation.written(session, carried.stamp, write === "replace"), (stamp) => {
+      // A regenerated session that was revoked meanwhile: nothing is issued, as an id storage creates nothing.
+      if (stamp === false) return false;
+      carried.stamp = stamp;
+      return true;
     });
   }
 
-  /** Nothing is stored; with `revocation`, every copy of the cookie is refused from now on. */
+  /** Nothing is stored; with revocation, every copy of the cookie is refused from now on. */
   remove(_storedId: string, session: Session<Data, FlashData>): MaybePromise<void> {
     const state = stateOf(session);
-    const id = (state.carried as CookieCarried | undefined)?.revocationId;
-    return id === undefined ? undefined : this.revocation?.revokeSession(id, state.createdAt);
+    return this.revocation?.revokeSession((state.carried as CookieCarried | undefined)?.stamp, state.createdAt);
   }
 
   token(session: Session<Data, FlashData>, now: number): { json: string; memo: string } {

@@ -1,4 +1,5 @@
 import type { CryptoBackend } from "../crypto/types.js";
+import type { RefusalReason } from "./backend.js";
 
 /**
  * A session security event (OWASP "Logging Sessions Life Cycle"). It never
@@ -12,7 +13,7 @@ export interface SessionEvent {
    * is unknown to the store, its values failed the storage's `schema`, or (a
    * cookie session with `revocation`) it was revoked.
    */
-  reason?: "tampered" | "expired" | "unknown" | "invalid" | "revoked";
+  reason?: RefusalReason;
   /** The session cookie's name. */
   cookie: string;
   /** The first 12 base64url characters of SHA-256 of the presented value or id. */

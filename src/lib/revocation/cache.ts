@@ -1,8 +1,10 @@
-/** A generation as this process last heard it from the revocation store. */
+/** A generation as this process last heard it from the revocation store, or made it. */
 export interface Heard {
   generation: number;
   /** When it was heard, in milliseconds. */
   at: number;
+  /** Above 0 when this process raised it (the raise's turn): an answer asked before it is older. */
+  turn: number;
 }
 
 /**
@@ -19,14 +21,10 @@ export class GenerationCache {
     return this.#heard.get(key);
   }
 
-  put(key: string, generation: number, at: number): void {
+  put(key: string, generation: number, at: number, turn = 0): void {
     const heard = this.#heard;
     heard.delete(key);
     if (heard.size >= this.size) heard.delete(heard.keys().next().value!);
-    heard.set(key, { generation, at });
-  }
-
-  get count(): number {
-    return this.#heard.size;
+    heard.set(key, { generation, at, turn });
   }
 }

@@ -188,7 +188,7 @@ describe("revocable cookie sessions", () => {
     assert.deepEqual(store.reads, []);
   });
 
-  test("a generation the store lost (back to 0) refuses the sessions it stamped: never lets a revoked one back in", async () => {
+  test("a generation the store lost (back to 0) refuses the sessions stamped after it; the revocation it held is forgotten (keep the store's data)", async () => {
     const clock = fakeClock();
     let inner = new MemoryRevocationStore({ now: clock.now });
     const store: RevocationStore = { generations: (keys) => inner.generations(keys), raise: (key, ttl) => inner.raise(key, ttl) };
@@ -201,7 +201,7 @@ describe("revocable cookie sessions", () => {
     inner = new MemoryRevocationStore({ now: clock.now }); // a store that lost everything
     clock.advance(2);
     assert.equal((await storage.read(c2)).isNew, true, "stamped with generation 1, the store says 0: refused");
-    assert.equal((await storage.read(c1)).isNew, false, "stamped with 0, which is all the store knows now");
+    assert.equal((await storage.read(c1)).isNew, false, "stamped with 0, revoked, and the store forgot it: README says to run it without eviction");
   });
 
   test("a cookie signed in before revocation was turned on is accepted and re-issued with a stamp", async () => {
@@ -217,6 +217,121 @@ describe("revocable cookie sessions", () => {
     assert.ok(stamped, "re-issued at once, so destroyAllSessions can reach it");
     await a.destroyAllSessions("u1");
     assert.equal((await a.read(cookiePair(stamped))).isNew, true);
+    assert.equal((await a.read(before)).isNew, true, "the unstamped cookie itself: its user has been logged out everywhere since");
+  });
+
+  describe("what a concurrent or later request cannot undo", () => {
+    test("regenerateId of a session revoked meanwhile issues nothing: a revoked cookie is never laundered into a new one", async () => {
+      const { a, b, signIn } = setup();
+      const cookie = await signIn();
+      const s = await a.read(cookie); // read before the revocation
+      await b.destroyAllSessions("u1"); // another request, another process
+      s.regenerateId();
+      assert.equal(await a.save(s), null);
+      assert.equal(s.destroyed, true);
+      const t = await a.read(cookie);
+      t.regenerateId();
+      assert.equal(t.isNew, true, "refused at read already");
+    });
+
+    test("a stolen copy, still accepted by a process within its interval, cannot be regenerated into a valid cookie", async () => {
+      const { a, b, clock, signIn } = setup();
+      const stolen = await signIn();
+      assert.equal((await b.read(stolen)).get("userId"), "u1"); // b heard the generation
+      await a.destroyAllSessions("u1");
+      const s = await b.read(stolen);
+      assert.equal(s.get("userId"), "u1", "b trusts what it heard for checkInterval, as documented");
+      s.regenerateId();
+      assert.equal(await b.save(s), null, "the regenerate asks the store, which knows");
+      clock.advance(86_400);
+      assert.equal((await b.read(stolen)).isNew, true);
+    });
+
+    test("an answer the store gave before a revocation here never undoes it, for a request waiting on it or a later one", async () => {
+      const clock = fakeClock();
+      const inner = new MemoryRevocationStore({ now: clock.now });
+      let release: (() => void) | undefined;
+      const slow: RevocationStore = {
+        generations: (keys) => {
+          const answer = inner.generations(keys);
+          return new Promise((r) => (release = () => r(answer)));
+        },
+        raise: (key, ttl) => inner.raise(key, ttl),
+      };
+      const make = () => createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: slow } });
+      const [a, b] = [make(), make()];
+      const s = await a.read(null);
+      s.set("userId", "u1");
+      const turn = () => new Promise((r) => setImmediate(r));
+      const gen0 = a.save(s); // the sign-in asks the store
+      await turn();
+      release!();
+      const cookie = cookiePair(await gen0);
+      const first = b.read(cookie); // b asks; the store answers [0, 0], slowly
+      await turn();
+      await b.destroyAllSessions("u1");
+      const second = b.read(cookie); // joins the ask in flight
+      release!();
+      assert.equal((await second).isNew, true);
+      assert.equal((await first).isNew, true, "the answer is older than the raise made here meanwhile");
+      clock.advance(5);
+      assert.equal((await b.read(cookie)).isNew, true);
+    });
+
+    test("a store that throws at once is asked again next time, never stuck with that failure", async () => {
+      const clock = fakeClock();
+      const inner = new MemoryRevocationStore({ now: clock.now });
+      let fail = false;
+      const flaky: RevocationStore = {
+        generations: (keys) => {
+          if (fail) throw new Error("down");
+          return inner.generations(keys);
+        },
+        raise: (key, ttl) => inner.raise(key, ttl),
+      };
+      const make = () => createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: flaky, onUnavailable: "open" } });
+      const [a, b] = [make(), make()];
+      const s = await a.read(null);
+      s.set("userId", "u1");
+      const cookie = cookiePair(await a.save(s));
+      assert.equal((await b.read(cookie)).get("userId"), "u1");
+      clock.advance(11);
+      fail = true;
+      assert.equal((await b.read(cookie)).get("userId"), "u1", "open: heard 11 s ago, within twice the interval");
+      fail = false;
+      await a.destroyAllSessions("u1");
+      assert.equal((await b.read(cookie)).isNew, true, "asked again, and told");
+    });
+
+    test("signing out without destroy (unset the user, clear()) or switching user ends the cookie as it was", async () => {
+      for (const change of [(s: any) => s.unset("userId"), (s: any) => s.clear(), (s: any) => s.set("userId", "u2")]) {
+        const { a, b, signIn } = setup();
+        const before = await signIn();
+        const s = await a.read(before);
+        change(s);
+        s.set("note", "after");
+        await a.save(s);
+        assert.equal((await b.read(before)).isNew, true, String(change));
+      }
+    });
+
+    test('"open" during an outage: a stamp newer than what this process heard is a SessionStoreError, never "revoked"', async () => {
+      const { a, b, signIn, store } = setup({ onUnavailable: "open" });
+      const cookie = await signIn();
+      assert.equal((await b.read(cookie)).get("userId"), "u1"); // b heard generation 0
+      const current = await a.read(cookie);
+      await a.destroyAllSessions("u1", { except: current });
+      const kept = cookiePair((await a.save(current))!);
+      store.down = true;
+      await assert.rejects(b.read(kept), SessionStoreError);
+    });
+
+    test("destroyAllSessions refuses an except that is no session before it revokes anything", async () => {
+      const { a, signIn, store } = setup();
+      await signIn();
+      await assert.rejects(a.destroyAllSessions("u1", { except: {} as never }), /option except must be a session read from this storage, got object/);
+      assert.deepEqual(store.raises, []);
+    });
   });
 
   describe("when the revocation store is down", () => {

@@ -2,11 +2,11 @@ import type { CryptoBackend } from "../crypto/types.js";
 import type { RefusalReason } from "../engine/backend.js";
 import type { CookieRevocation } from "../engine/cookie-backend.js";
 import type { Timeouts } from "../engine/timeouts.js";
-import { asStoreError, SessionConfigError } from "../errors.js";
+import { SessionConfigError } from "../errors.js";
 import { REVOCATION_KEY } from "../session/reserved-keys.js";
-import { stateOf, type Session } from "../session/session.js";
+import { Session, stateOf } from "../session/session.js";
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
-import { GenerationCache, type Heard } from "./cache.js";
+import { Generations } from "./generations.js";
 import type { RevocationStore } from "../stores/revocation-store.js";
 
 /** The `revocation` option of a cookie storage. */
@@ -38,8 +38,10 @@ export interface RevocationOptions {
 /**
  * The stamp a signed-in cookie session carries in its sealed payload: the
  * user's generation when it was issued, its own revocation id, and the user.
+ * As the cookie backend keeps it from a read, a session signed in before
+ * revocation was turned on is `[0, "", user]`: generation 0, no id of its own.
  */
-type Stamp = [generation: number, id: string, user: string];
+type Stamp = readonly [generation: number, id: string, user: string];
 
 /** The revocation id's length: 12 random bytes, base64url. */
 const ID_LENGTH = 16;
@@ -64,20 +66,23 @@ function whole(name: string, value: number | undefined, fallback: number, max: n
   return value;
 }
 
+const keysOf = (stamp: Stamp): string[] => (stamp[1] ? [`u:${stamp[2]}`, `s:${stamp[1]}`] : [`u:${stamp[2]}`]);
+
+/** Undefined when the store's generations for `stamp`'s keys are what it was issued under; else "revoked". */
+const judge = (stamp: Stamp, generations: readonly number[]): RefusalReason | undefined =>
+  generations[0] === stamp[0] && (generations.length === 1 || generations[1] === 0) ? undefined : "revoked";
+
 /**
  * Revocable cookie sessions (docs/security.md, M9). A cookie session carries
  * the generation its user had when it was issued; `destroyAllSessions` raises
- * that generation, `destroySession` raises the session's own. A read accepts
- * the session only while both are what it carries: a generation the store
- * lost (back to 0) refuses every session of that user, never lets one in.
+ * that generation, `destroySession` (and `regenerateId`, a sign-out) raises
+ * the session's own. A read accepts the session only while both are what it
+ * carries.
  */
 export class Revocation implements CookieRevocation {
-  readonly #store: RevocationStore;
+  readonly #generations: Generations;
   readonly #interval: number;
   readonly #open: boolean;
-  readonly #heard: GenerationCache;
-  /** Answers on their way, so a burst of one user's requests asks the store once. */
-  readonly #asking = new Map<string, Promise<readonly number[]>>();
 
   constructor(
     options: RevocationOptions,
@@ -96,93 +101,90 @@ export class Revocation implements CookieRevocation {
     if (onUnavailable !== "closed" && onUnavailable !== "open") {
       throw new SessionConfigError(`option revocation.onUnavailable is invalid: ${JSON.stringify(onUnavailable)}; use "closed" or "open"`);
     }
-    this.#store = store;
     this.#interval = whole("checkInterval", options.checkInterval, 10, 86_400) * 1000;
     this.#open = onUnavailable === "open";
-    this.#heard = new GenerationCache(whole("cacheSize", options.cacheSize, 100_000, 10_000_000));
+    this.#generations = new Generations(store, whole("cacheSize", options.cacheSize, 100_000, 10_000_000));
   }
 
-  /** The revocation id of the session whose values are `data`, if it was stamped. */
-  idOf(data: Record<string, unknown>): string | undefined {
+  /** The stamp of the session whose values are `data`, as the backend keeps it from the read. */
+  stampOf(data: Record<string, unknown>): Stamp | undefined {
     const stamp = data[REVOCATION_KEY];
-    return isStamp(stamp) ? stamp[1] : undefined;
+    if (isStamp(stamp)) return stamp;
+    const user = this.#userOf(data);
+    return stamp === undefined && user !== undefined ? [0, "", user] : undefined;
   }
 
-  /** Whether a session just read may be used: undefined when it may, "revoked" when it was revoked. */
+  /** Whether a session just read may be used: undefined when it may, else why not. */
   check(session: Session<any, any>): MaybePromise<RefusalReason | undefined> {
     const state = stateOf(session);
-    const stamp = state.data[REVOCATION_KEY];
-    if (stamp === undefined) {
-      // Signed in before revocation was turned on: re-issued now, with a stamp.
-      if (this.#userOf(state.data) !== undefined) state.touched = true;
-      return undefined;
-    }
-    if (!isStamp(stamp)) return "tampered";
-    const [generation, id, user] = stamp;
-    const userKey = `u:${user}`;
-    const sessionKey = `s:${id}`;
+    const stored = state.data[REVOCATION_KEY];
+    if (stored !== undefined && !isStamp(stored)) return "tampered";
+    const stamp = this.stampOf(state.data);
+    if (stamp === undefined) return undefined;
+    // Signed in before revocation was turned on: accepted while its user was never logged out everywhere, and re-issued with a stamp.
+    if (!stamp[1]) state.touched = true;
+    const keys = keysOf(stamp);
     const now = this.t.now();
-    const heardUser = this.#heard.get(userKey);
-    const heardSession = this.#heard.get(sessionKey);
-    // A stamp newer than what this process heard comes from a sign-in or a revocation elsewhere: ask again.
-    if (this.#fresh(heardUser, now) && this.#fresh(heardSession, now) && generation <= heardUser!.generation) {
-      return generation === heardUser!.generation && heardSession!.generation === 0 ? undefined : "revoked";
-    }
-    return chain(this.#ask([userKey, sessionKey], [heardUser, heardSession], now), ([userGeneration, sessionGeneration]) =>
-      generation === userGeneration && sessionGeneration === 0 ? undefined : "revoked",
+    const heard = keys.map((key) => this.#generations.heard(key));
+    // A stamp newer than what this process heard comes from a sign-in or a revocation elsewhere: only the store knows.
+    const newer = heard[0] !== undefined && stamp[0] > heard[0].generation;
+    const within = (age: number) => !newer && heard.every((h) => h !== undefined && now - h.at < age);
+    if (within(this.#interval)) return judge(stamp, heard.map((h) => h!.generation));
+    return this.#generations.ask(keys, now).then(
+      (generations) => judge(stamp, generations),
+      (error: unknown) => {
+        // "open": what was heard up to one more interval ago; never a guess about a newer stamp.
+        if (this.#open && within(2 * this.#interval)) return judge(stamp, heard.map((h) => h!.generation));
+        throw error;
+      },
     );
   }
 
   /**
-   * A cookie session about to be sealed: the revocation id it had is revoked
-   * when `replaced` (regenerateId), then it is stamped. Answers its revocation
-   * id now, if it has one.
+   * Before a session's cookie is sealed, given its stamp as read (`replaced`:
+   * regenerateId). A regenerated session that was revoked meanwhile is not
+   * re-issued (false: nothing is); the cookie as it was read dies when the new
+   * one will not carry its id (a regenerate, a sign-out, another user); a
+   * session that got a user is stamped. Answers the stamp the new cookie carries.
    */
-  written(session: Session<any, any>, replaced: string | undefined): MaybePromise<string | undefined> {
-    const data = stateOf(session).data;
-    if (replaced === undefined) {
-      const stamped = this.#stamp(session);
-      // Most saves: a session already stamped for its user, answered without a promise.
-      return stamped === undefined ? this.idOf(data) : stamped.then(() => this.idOf(data));
-    }
-    return chain(this.revokeSession(replaced, stateOf(session).createdAt), () => chain(this.#stamp(session), () => this.idOf(data)));
-  }
-
-  /**
-   * A session that got a user (a sign-in), or another one, is stamped with
-   * that user's generation as the store has it now, and a new revocation id;
-   * one that lost its user loses its stamp.
-   */
-  #stamp(session: Session<any, any>): MaybePromise<void> {
-    const data = stateOf(session).data;
-    const user = this.#userOf(data);
-    const stamp = data[REVOCATION_KEY];
-    if (user === undefined) {
-      if (stamp !== undefined) delete data[REVOCATION_KEY];
-      return;
-    }
-    if (isStamp(stamp) && stamp[2] === user) return;
-    const key = `u:${user}`;
+  written(session: Session<any, any>, read: unknown, replaced: boolean): MaybePromise<Stamp | undefined | false> {
+    const state = stateOf(session);
+    const was = read as Stamp | undefined;
     const now = this.t.now();
-    return chain(this.#ask([key], [this.#heard.get(key)], now, true), (generations) => {
-      const id = this.crypto.toBase64Url(this.crypto.random(12));
-      data[REVOCATION_KEY] = [generations[0]!, id, user] satisfies Stamp;
-      // A new random id was never revoked: its first requests need not ask.
-      this.#heard.put(`s:${id}`, 0, now);
+    const valid = replaced && was ? this.#generations.ask(keysOf(was), now).then((g) => judge(was, g) === undefined) : true;
+    return chain(valid, (stillValid) => {
+      if (!stillValid) return false;
+      const data = state.data;
+      const user = this.#userOf(data);
+      const stamp = data[REVOCATION_KEY];
+      const kept = user !== undefined && isStamp(stamp) && stamp[2] === user ? stamp : undefined;
+      const dies = was !== undefined && was[1] !== "" && kept?.[1] !== was[1];
+      return chain(dies ? this.revokeSession(was, state.createdAt) : undefined, () => {
+        if (user === undefined) {
+          delete data[REVOCATION_KEY];
+          return undefined;
+        }
+        if (kept) return kept;
+        // An unstamped cookie, accepted at its read because its user was never logged out everywhere: stamped with that.
+        if (was !== undefined && was[1] === "" && was[2] === user && !replaced) return this.#stamp(data, 0, user, now);
+        // A sign-in: the user's generation as the store has it now, never as a cache heard it.
+        return chain(this.#generations.ask([`u:${user}`], now), ([generation]) => this.#stamp(data, generation!, user, now));
+      });
     });
   }
 
   /**
-   * `destroySession` of the session created at `createdAt` with revocation id
-   * `id` (as it was read: destroy() empties its values): every copy of its
-   * cookie is refused from now on.
+   * `destroySession` of the session read with `read`, created at `createdAt`:
+   * every copy of its cookie is refused from now on. A cookie signed in before
+   * revocation was turned on has no id of its own: only `destroyAllSessions` reaches it.
    */
-  revokeSession(id: string, createdAt: number): MaybePromise<void> {
+  revokeSession(read: unknown, createdAt: number): MaybePromise<void> {
+    const stamp = read as Stamp | undefined;
+    if (!stamp?.[1]) return;
     const now = this.t.now();
     // Kept until the session would have expired anyway: after that no copy of its cookie is accepted.
     const ttl = Math.max(1, Math.ceil((createdAt + this.t.absolute + this.tolerance - now) / 1000));
-    const key = `s:${id}`;
-    return chain(this.#raise(key, ttl), (generation) => this.#heard.put(key, generation, now));
+    return this.#generations.raise(`s:${stamp[1]}`, ttl, now).then(() => undefined);
   }
 
   /**
@@ -192,10 +194,11 @@ export class Revocation implements CookieRevocation {
    */
   async revokeUser(userId: string, except: Session<any, any> | undefined): Promise<void> {
     if (typeof userId !== "string" && typeof userId !== "number") throw new TypeError(`destroyAllSessions: userId must be a string, got ${typeof userId}`);
+    if (except !== undefined && !(except instanceof Session)) {
+      throw new TypeError(`option except must be a session read from this storage, got ${except === null ? "null" : typeof except}`);
+    }
     const user = String(userId);
-    const key = `u:${user}`;
-    const generation = await this.#raise(key, undefined);
-    this.#heard.put(key, generation, this.t.now());
+    const generation = await this.#generations.raise(`u:${user}`, undefined, this.t.now());
     if (except === undefined) return;
     const state = stateOf(except);
     const stamp = state.data[REVOCATION_KEY];
@@ -204,50 +207,17 @@ export class Revocation implements CookieRevocation {
     state.touched = true;
   }
 
+  #stamp(data: Record<string, unknown>, generation: number, user: string, now: number): Stamp {
+    const id = this.crypto.toBase64Url(this.crypto.random(12));
+    const stamp: Stamp = [generation, id, user];
+    data[REVOCATION_KEY] = stamp;
+    // A new random id was never revoked: its first requests need not ask.
+    this.#generations.know(`s:${id}`, 0, now);
+    return stamp;
+  }
+
   #userOf(data: Record<string, unknown>): string | undefined {
     const user = data[this.userKey!];
     return typeof user === "string" || typeof user === "number" ? String(user) : undefined;
-  }
-
-  #fresh(heard: Heard | undefined, now: number): boolean {
-    return heard !== undefined && now - heard.at < this.#interval;
-  }
-
-  /**
-   * The generations of `keys` as the store has them, remembered. When it cannot
-   * answer: with `onUnavailable: "open"` (and not `exact`), what was heard up
-   * to one more interval ago; otherwise a `SessionStoreError`.
-   */
-  #ask(keys: string[], heard: Array<Heard | undefined>, now: number, exact = false): Promise<readonly number[]> {
-    const asking = keys.join("\n");
-    const pending = this.#asking.get(asking);
-    if (pending) return pending;
-    const answer = (async () => {
-      try {
-        const generations = await this.#store.generations(keys);
-        if (!Array.isArray(generations) || generations.length !== keys.length || !generations.every((g) => Number.isSafeInteger(g) && g >= 0)) {
-          throw new TypeError("revocation store: generations() must answer one whole number per key");
-        }
-        keys.forEach((key, i) => this.#heard.put(key, generations[i]!, now));
-        return generations;
-      } catch (error) {
-        if (this.#open && !exact && heard.every((h) => h !== undefined && now - h.at < 2 * this.#interval)) return heard.map((h) => h!.generation);
-        throw asStoreError(error, "revocation store generations failed");
-      } finally {
-        this.#asking.delete(asking);
-      }
-    })();
-    this.#asking.set(asking, answer);
-    return answer;
-  }
-
-  async #raise(key: string, ttl: number | undefined): Promise<number> {
-    try {
-      const generation = await this.#store.raise(key, ttl);
-      if (!Number.isSafeInteger(generation) || generation < 1) throw new TypeError("revocation store: raise() must answer the new generation, a whole number above 0");
-      return generation;
-    } catch (error) {
-      throw asStoreError(error, "revocation store raise failed");
-    }
   }
 }

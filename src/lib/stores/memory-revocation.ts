@@ -12,6 +12,8 @@ interface Entry {
  */
 export class MemoryRevocationStore implements RevocationStore {
   readonly #entries = new Map<string, Entry>();
+  /** Raises since the last sweep: every 1,000th forgets the entries whose time ran out. */
+  #raises = 0;
   readonly #now: () => number;
 
   constructor(options: { now?: (() => number) | undefined } = {}) {
@@ -32,11 +34,13 @@ export class MemoryRevocationStore implements RevocationStore {
     const generation = (entry && entry.expiresAt > now ? entry.generation : 0) + 1;
     const expiresAt = ttl === undefined ? Infinity : Math.max(now + ttl * 1000, entry?.expiresAt ?? 0);
     this.#entries.set(key, { generation, expiresAt });
+    if (++this.#raises >= 1000) this.purge();
     return generation;
   }
 
-  /** Forgets the entries whose time ran out; returns how many. */
+  /** Forgets the entries whose time ran out (every 1,000th raise does too); returns how many. */
   purge(): number {
+    this.#raises = 0;
     const now = this.#now();
     let purged = 0;
     for (const [key, entry] of this.#entries) {

@@ -166,6 +166,21 @@ describe("chunked cookie sessions", () => {
     assert.deepEqual(namesOf(await storage.save(read)), ["sid", "sid.0", "sid.1"], "sid.2 is left alone");
   });
 
+  test("an empty plain cookie beside the chunks (one just expired, as Next's cookies() still shows it) hides nothing, and is expired again", async () => {
+    const storage = storageOf();
+    const s = await storage.read(null);
+    s.set("notes", "n".repeat(3500));
+    const jar = new CookieJar();
+    jar.take(await storage.save(s));
+    assert.deepEqual(jar.names(), ["sid.0", "sid.1"]);
+    const read = await storage.read(`sid=; ${jar.header()}`);
+    assert.equal(read.isNew, false);
+    assert.equal((read.get("notes") as string).length, 3500);
+    read.set("more", 1);
+    assert.deepEqual(namesOf(await storage.save(read)), ["sid.0", "sid.1", "sid"]);
+    assert.equal((await storage.read(`sid.0=; sid.1=; sid=`)).isNew, true);
+  });
+
   test("reload() keeps what the request carried: a save after it still expires the unused chunks", async () => {
     const storage = storageOf();
     const jar = new CookieJar();

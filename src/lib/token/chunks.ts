@@ -55,13 +55,19 @@ export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Tra
     let plain: string | undefined;
     let joined = "";
     let sent = 0;
+    let run = 0;
     names.forEach((one, bit) => {
       const value = readCookieValue(header, one);
       if (value === undefined) return;
       sent |= 1 << bit;
+      // An empty one is a cookie just expired that a framework still shows (Next's cookies() after a save): expired again, never read.
+      if (value === "") return;
       if (bit === 0) plain = value;
       // The run from `name.0` on: a chunk after a missing one is not joined.
-      else if (sent >> 1 === (1 << bit) - 1) joined += value;
+      else if (run === bit - 1) {
+        joined += value;
+        run = bit;
+      }
     });
     return { token: plain ?? (joined || undefined), sent };
   };

@@ -1,0 +1,73 @@
+import { asStoreError } from "../errors.js";
+import type { RevocationStore } from "../stores/revocation-store.js";
+import { GenerationCache, type Heard } from "./cache.js";
+
+/**
+ * The revocation store as one process asks it: answers remembered (bounded),
+ * a burst of asks for the same keys sent once, and a raise made here known at
+ * once, never undone by an answer to an ask that started before it.
+ */
+export class Generations {
+  readonly #store: RevocationStore;
+  readonly #heard: GenerationCache;
+  readonly #asking = new Map<string, Promise<readonly number[]>>();
+  /** Counts this process's raises: an answer is older than every raise of a later turn. */
+  #turn = 0;
+
+  constructor(store: RevocationStore, cacheSize: number) {
+    this.#store = store;
+    this.#heard = new GenerationCache(cacheSize);
+  }
+
+  heard(key: string): Heard | undefined {
+    return this.#heard.get(key);
+  }
+
+  /** Remembers a generation known without asking (a new revocation id is at 0). */
+  know(key: string, generation: number, now: number): void {
+    this.#heard.put(key, generation, now);
+  }
+
+  /** The generations of `keys` as the store has them now, remembered; a `SessionStoreError` when it cannot answer. */
+  ask(keys: readonly string[], now: number): Promise<readonly number[]> {
+    const id = JSON.stringify(keys);
+    const pending = this.#asking.get(id);
+    if (pending) return pending;
+    const asked = this.#turn;
+    // Through a promise from the start: a store that throws at once still settles here, never in the map for good.
+    const answer = Promise.resolve()
+      .then(() => this.#store.generations(keys))
+      .then((generations) => {
+        if (!Array.isArray(generations) || generations.length !== keys.length || !generations.every((g) => Number.isSafeInteger(g) && g >= 0)) {
+          throw new TypeError("revocation store: generations() must answer one whole number per key");
+        }
+        return keys.map((key, i) => {
+          const mine = this.#heard.get(key);
+          // Raised here while the store was answering: the raise is newer than the answer.
+          if (mine !== undefined && mine.turn > asked) return mine.generation;
+          this.#heard.put(key, generations[i]!, now);
+          return generations[i]!;
+        });
+      })
+      .catch((error: unknown) => {
+        throw asStoreError(error, "revocation store generations failed");
+      });
+    this.#asking.set(id, answer);
+    const done = () => void (this.#asking.get(id) === answer && this.#asking.delete(id));
+    answer.then(done, done);
+    return answer;
+  }
+
+  /** Raises `key` in the store (kept `ttl` seconds, or for good), known here at once; answers the new generation. */
+  async raise(key: string, ttl: number | undefined, now: number): Promise<number> {
+    let generation: number;
+    try {
+      generation = await this.#store.raise(key, ttl);
+    } catch (error) {
+      throw asStoreError(error, "revocation store raise failed");
+    }
+    if (!Number.isSafeInteger(generation) || generation < 1) throw asStoreError(new TypeError("raise() must answer the new generation, a whole number above 0"), "revocation store raise failed");
+    this.#heard.put(key, generation, now, ++this.#turn);
+    return generation;
+  }
+}
