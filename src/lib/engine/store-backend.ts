@@ -6,6 +6,7 @@ import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import type { Backend, Refusal, Write } from "./backend.js";
 import type { Carried } from "./engine.js";
 import { storeCall } from "./store-call.js";
+import { noUserWarning } from "./user-key-warning.js";
 import { patchOf, recordOf, splitFlash, unflash } from "./store-records.js";
 import { expiryOf, type Timeouts } from "./timeouts.js";
 
@@ -113,21 +114,11 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
     });
   }
 
-  /**
-   * A regenerated session (a sign-in, usually) saved without the `userKey`
-   * value: "log out everywhere" will not find it. Said once per storage, with
-   * the keys it has (never their values), since a typo there fails silently.
-   */
+  /** A regenerated session saved without the `userKey` value: said once per storage (user-key-warning.ts). */
   #warnNoUser(data: Record<string, unknown>): void {
     if (this.#warnedUserKey) return;
     this.#warnedUserKey = true;
-    const keys = Object.keys(data);
-    const near = keys.find((k) => k.toLowerCase() === this.userKey!.toLowerCase());
-    console.warn(
-      `tessera: a regenerated session was saved without "${this.userKey}" (the storage's userKey) in its data, ` +
-        `so listSessions() and destroyAllSessions() will not find it. Its keys: ${keys.join(", ") || "none"}.` +
-        (near ? ` Did you mean userKey: "${near}"?` : " If this was a sign-in, set the user id under that key (a string or a number)."),
-    );
+    console.warn(noUserWarning(this.userKey!, data, "listSessions() and destroyAllSessions()"));
   }
 
   remove(storedId: string): MaybePromise<void> {

@@ -334,6 +334,29 @@ describe("revocable cookie sessions", () => {
     });
   });
 
+  test("a sign-in saved without the userKey value says so once, naming the keys and a near match; a sign-out says nothing", async (t) => {
+    const warn = t.mock.method(console, "warn", () => {});
+    const { a } = setup();
+    for (let i = 0; i < 2; i++) {
+      const s = await a.read(null);
+      s.regenerateId();
+      s.set("userID" as never, "ann" as never);
+      await a.save(s);
+    }
+    assert.equal(warn.mock.callCount(), 1);
+    assert.equal(
+      warn.mock.calls[0]!.arguments[0],
+      'tessera: a regenerated session was saved without "userId" (the storage\'s userKey) in its data, so destroyAllSessions() will not find it. ' +
+        'Its keys: userID. Did you mean userKey: "userID"?',
+    );
+    const quiet = setup();
+    const out = await quiet.a.read(await quiet.signIn());
+    out.regenerateId({ keep: [] });
+    out.flash("note" as never, "bye" as never);
+    await quiet.a.save(out);
+    assert.equal(warn.mock.callCount(), 1);
+  });
+
   describe("when the revocation store is down", () => {
     test('onUnavailable "closed" (the default): a signed-in read fails with SessionStoreError, an anonymous one does not', async () => {
       const { a, signIn, store, clock } = setup();

@@ -3,8 +3,9 @@ import type { RefusalReason } from "../engine/backend.js";
 import type { CookieRevocation } from "../engine/cookie-backend.js";
 import type { Timeouts } from "../engine/timeouts.js";
 import { SessionConfigError } from "../errors.js";
-import { REVOCATION_KEY } from "../session/reserved-keys.js";
+import { ownValues, REVOCATION_KEY } from "../session/reserved-keys.js";
 import { Session, stateOf } from "../session/session.js";
+import { noUserWarning } from "../engine/user-key-warning.js";
 import { chain, type MaybePromise } from "../util/maybe-promise.js";
 import { Generations } from "./generations.js";
 import type { RevocationStore } from "../stores/revocation-store.js";
@@ -83,6 +84,8 @@ export class Revocation implements CookieRevocation {
   readonly #generations: Generations;
   readonly #interval: number;
   readonly #open: boolean;
+  /** Said once: a regenerated session saved without a user (`userKey`), which revocation cannot reach. */
+  #warned = false;
 
   constructor(
     options: RevocationOptions,
@@ -162,6 +165,12 @@ export class Revocation implements CookieRevocation {
       return chain(dies ? this.revokeSession(was, state.createdAt) : undefined, () => {
         if (user === undefined) {
           delete data[REVOCATION_KEY];
+          // A regenerate of an anonymous session saved with values but no user: a sign-in with a typo in userKey, most likely.
+          const values = ownValues({ ...data });
+          if (state.phase === "regenerated" && was === undefined && !this.#warned && Object.keys(values).length > 0) {
+            this.#warned = true;
+            console.warn(noUserWarning(this.userKey!, values, "destroyAllSessions()"));
+          }
           return undefined;
         }
         if (kept) return kept;

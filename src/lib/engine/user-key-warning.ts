@@ -1,0 +1,15 @@
+/**
+ * What a storage says, once, when a regenerated session (a sign-in, usually)
+ * is saved without its `userKey` value: "log out everywhere" will not reach
+ * it, and a typo there fails silently otherwise. It names the keys the session
+ * has (never their values), and a near match.
+ */
+export function noUserWarning(userKey: string, data: Record<string, unknown>, methods: string): string {
+  const keys = Object.keys(data);
+  const near = keys.find((k) => k.toLowerCase() === userKey.toLowerCase());
+  return (
+    `tessera: a regenerated session was saved without "${userKey}" (the storage's userKey) in its data, ` +
+    `so ${methods} will not find it. Its keys: ${keys.join(", ") || "none"}.` +
+    (near ? ` Did you mean userKey: "${near}"?` : " If this was a sign-in, set the user id under that key (a string or a number).")
+  );
+}
