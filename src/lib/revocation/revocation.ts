@@ -125,7 +125,7 @@ export class Revocation implements CookieRevocation {
     const stamp = this.stampOf(state.data);
     if (stamp === undefined) return undefined;
     // Signed in before revocation was turned on: accepted while its user was never logged out everywhere, and re-issued with a stamp.
-    if (!stamp[1]) state.touched = true;
+    if (stamp !== stored) state.touched = true;
     const keys = keysOf(stamp);
     const now = this.t.now();
     const heard = keys.map((key) => this.#generations.heard(key));
@@ -164,13 +164,9 @@ export class Revocation implements CookieRevocation {
       const dies = was !== undefined && was[1] !== "" && kept?.[1] !== was[1];
       return chain(dies ? this.revokeSession(was, state.createdAt) : undefined, () => {
         if (user === undefined) {
-          delete data[REVOCATION_KEY];
+          if (stamp !== undefined) delete data[REVOCATION_KEY];
           // A regenerate of an anonymous session saved with values but no user: a sign-in with a typo in userKey, most likely.
-          const values = ownValues({ ...data });
-          if (state.phase === "regenerated" && was === undefined && !this.#warned && Object.keys(values).length > 0) {
-            this.#warned = true;
-            console.warn(noUserWarning(this.userKey!, values, "destroyAllSessions()"));
-          }
+          if (state.phase === "regenerated" && was === undefined && !this.#warned) this.#warnNoUser(data);
           return undefined;
         }
         if (kept) return kept;
@@ -223,6 +219,14 @@ export class Revocation implements CookieRevocation {
     // A new random id was never revoked: its first requests need not ask.
     this.#generations.know(`s:${id}`, 0, now);
     return stamp;
+  }
+
+  /** Said once per storage, and only when the session has values of the app's own. */
+  #warnNoUser(data: Record<string, unknown>): void {
+    const values = ownValues({ ...data });
+    if (Object.keys(values).length === 0) return;
+    this.#warned = true;
+    console.warn(noUserWarning(this.userKey!, values, "destroyAllSessions()"));
   }
 
   #userOf(data: Record<string, unknown>): string | undefined {
