@@ -29,7 +29,14 @@ before(() => {
   const app = join(dir, "app");
   mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "an-app", private: true, type: "module" }));
-  npm(["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...BESIDE.map((n) => `${n}@${version(n)}`)], app);
+  const install = ["install", "--no-audit", "--no-fund", tarball, ...BESIDE.map((n) => `${n}@${version(n)}`)];
+  // npm's cache, filled by this repository's own install, usually holds everything: asked first,
+  // it keeps a stalled registry from failing the run. Only what it lacks is fetched, with retries.
+  try {
+    npm([...install, "--offline"], app);
+  } catch {
+    npm([...install, "--prefer-offline", "--fetch-timeout=60000", "--fetch-retries=4"], app);
+  }
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -74,6 +74,46 @@ describe("cookie attributes", () => {
     }
   });
 
+  test("name, domain, path and priority are held to the grammar the cookie package enforces", async () => {
+    const { stringifySetCookie } = await import("cookie");
+    const theirs = (name: string, options: object) => {
+      try {
+        stringifySetCookie({ name, value: "", ...options });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const ours = (name: string, options: object) => {
+      try {
+        createCookie(name, options);
+        return true;
+      } catch (error) {
+        assert.ok(error instanceof SessionConfigError, String(error));
+        return false;
+      }
+    };
+    const cases: Array<[string, object]> = [
+      ["sid", {}], ["a:b", {}], ["a b", {}], ["a=b", {}], ["a;b", {}], ["ü", {}], ["a\tb", {}], ["__proto__", {}],
+      ["sid", { domain: "example.com" }], ["sid", { domain: ".example.com" }], ["sid", { domain: "a-b.c0" }],
+      ["sid", { domain: "-a.com" }], ["sid", { domain: "a-.com" }], ["sid", { domain: "a..com" }], ["sid", { domain: "a_b.com" }],
+      ["sid", { domain: "x".repeat(63) + ".com" }], ["sid", { domain: "x".repeat(64) + ".com" }],
+      ["sid", { path: "/a b/ü" }], ["sid", { path: "/a,b" }], ["sid", { path: "/a;b" }], ["sid", { path: "/a\x7fb" }],
+      ["sid", { priority: "high" }], ["sid", { priority: "urgent" }], ["sid", { priority: "constructor" }],
+    ];
+    for (const [name, options] of cases) assert.equal(ours(name, options), theirs(name, options), `${name} ${JSON.stringify(options)}`);
+    // The cookie package leaves an empty domain or path out; here they are mistakes, not defaults.
+    assert.equal(ours("sid", { domain: "" }), false);
+    assert.equal(ours("sid", { path: "" }), false);
+  });
+
+  test("a bad domain, path or priority names the option and the value", () => {
+    assert.throws(() => createCookie("sid", { domain: "evil.com; Secure" }), { message: 'option domain is invalid: "evil.com; Secure"' });
+    assert.throws(() => createCookie("sid", { path: "/\r\n" }), { message: 'option path is invalid: "/\\r\\n"' });
+    assert.throws(() => createCookie("sid", { priority: "urgent" as "high" }), { message: 'option priority is invalid: "urgent"' });
+    assert.throws(() => createCookie(42 as unknown as string), { message: 'cookie name is invalid: 42; use a token such as "__Host-session"' });
+  });
+
   test("an unknown sameSite value is refused with the allowed values", () => {
     assert.throws(() => createCookie("sid", { sameSite: "loose" as "lax" }), /use "lax", "strict" or "none"/);
   });
@@ -112,6 +152,7 @@ describe("the rendered Set-Cookie", () => {
                       expires: maxAge !== undefined ? new Date(now + maxAge * 1000) : expires,
                     });
                     assert.equal(ours, theirs, JSON.stringify(options));
+                    assert.equal(c.clear(), stringifySetCookie({ name: "sid", value: "", ...options, secure: true, maxAge: 0, expires: new Date(0) }));
                   }
   });
 });

@@ -1,4 +1,3 @@
-import { stringifySetCookie, type SetCookie } from "cookie";
 import { CookieTooLargeError, SessionConfigError } from "../errors.js";
 
 /** The `Set-Cookie` attributes of a cookie (RFC 6265bis §4.1.2). */
@@ -61,6 +60,9 @@ export interface ResolvedAttributes {
  * option and what to do.
  */
 export function resolveAttributes(name: string, options: CookieAttributes): ResolvedAttributes {
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new SessionConfigError(`cookie name is invalid: ${JSON.stringify(name)}; use a token such as "__Host-session"`);
+  }
   const secure = options.secure ?? true;
   const sameSite = options.sameSite === true ? "strict" : options.sameSite === false ? "lax" : (options.sameSite ?? "lax");
   if (sameSite !== "lax" && sameSite !== "strict" && sameSite !== "none") {
@@ -94,13 +96,11 @@ export function resolveAttributes(name: string, options: CookieAttributes): Reso
   } else if (name.startsWith("__Secure-") && !secure) {
     throw new SessionConfigError(`cookie "${name}": the __Secure- prefix requires secure: true`);
   }
-  // Let the `cookie` package check the grammar of name, domain and path once, at
-  // creation: an injected `;` or CRLF throws here instead of reaching a response.
-  try {
-    stringifySetCookie(toSetCookie(name, "", resolved, undefined, 0));
-  } catch (error) {
-    throw new SessionConfigError(`cookie "${name}": ${(error as Error).message}`);
-  }
+  // The grammar of domain and path (the name's is above), checked once at creation: an injected
+  // `;` or CRLF throws here instead of reaching a response.
+  if (resolved.domain !== undefined && !DOMAIN.test(resolved.domain)) throw invalid("domain", resolved.domain);
+  if (typeof path !== "string" || !PATH.test(path)) throw invalid("path", path);
+  if (resolved.priority !== undefined && !Object.hasOwn(PRIORITY, resolved.priority)) throw invalid("priority", resolved.priority);
   return resolved;
 }
 
@@ -125,33 +125,24 @@ function checkExpires(expires: Date | undefined): Date | undefined {
   return expires;
 }
 
-function toSetCookie(
-  name: string,
-  value: string,
-  attrs: ResolvedAttributes,
-  maxAge: number | undefined,
-  now: number,
-): SetCookie {
-  return {
-    name,
-    value,
-    maxAge,
-    // When Max-Age is sent, Expires names the same instant (RFC 6265 §5.3, D6).
-    expires: maxAge !== undefined ? new Date(now + maxAge * 1000) : attrs.expires,
-    domain: attrs.domain,
-    path: attrs.path,
-    httpOnly: attrs.httpOnly,
-    secure: attrs.secure,
-    sameSite: attrs.sameSite,
-    partitioned: attrs.partitioned,
-    priority: attrs.priority,
-  };
+/**
+ * cookie-name: any printable ASCII but `;` and `=` (what browsers store; RFC
+ * 6265bis §5.6 step 5). Domain: dot-separated labels of letters, digits and
+ * inner hyphens (RFC 1034 §3.5), one leading dot allowed. Path: printable
+ * ASCII but `;` (RFC 6265 §4.1.1 path-value). Neither may be empty.
+ */
+const NAME = /^[\x21-\x3A\x3C\x3E-\x7E]+$/;
+const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const PATH = /^[\x20-\x3A\x3C-\x7E]+$/;
+
+function invalid(option: string, value: unknown): SessionConfigError {
+  return new SessionConfigError(`option ${option} is invalid: ${JSON.stringify(value)}`);
 }
 
 /**
- * The fixed parts of a cookie's `Set-Cookie`, rendered once. The `cookie`
- * package checked their grammar in `resolveAttributes`; the order matches its
- * own output (a test compares the two for every attribute).
+ * The fixed parts of a cookie's `Set-Cookie`, rendered once; their grammar was
+ * checked in `resolveAttributes`. The order matches the `cookie` package's own
+ * output (a test compares the two for every attribute).
  */
 export interface RenderedAttributes {
   /** Domain and Path: between Max-Age and Expires. */
@@ -206,6 +197,6 @@ export function serializeSetCookie(
 }
 
 /** A `Set-Cookie` that deletes the cookie: same Name/Path/Domain, empty value, Max-Age=0, Expires in 1970. */
-export function serializeClearCookie(name: string, attrs: ResolvedAttributes): string {
-  return stringifySetCookie({ ...toSetCookie(name, "", attrs, 0, 0), expires: new Date(0) });
+export function serializeClearCookie(name: string, rendered: RenderedAttributes): string {
+  return `${name}=; Max-Age=0${rendered.middle}; Expires=${new Date(0).toUTCString()}${rendered.tail}`;
 }

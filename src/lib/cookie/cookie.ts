@@ -83,7 +83,8 @@ export class SealedCookie implements Cookie {
   readonly isEncrypted: boolean;
   /** `options.crypto`, resolved once: seals and opens this cookie's values (and a storage's ids and hashes). */
   readonly crypto: CryptoBackend;
-  private readonly rendered: RenderedAttributes;
+  /** The attributes as `Set-Cookie` text, rendered once (a chunked session's clear lines use them too). */
+  readonly rendered: RenderedAttributes;
   private keyring: Keyring | undefined;
   private keyringPromise: Promise<Keyring> | undefined;
 
@@ -93,9 +94,6 @@ export class SealedCookie implements Cookie {
     private readonly secrets: readonly string[] | LateSecrets,
     private readonly now: () => number = Date.now,
   ) {
-    if (typeof name !== "string" || name.length === 0) {
-      throw new SessionConfigError(`cookie name is invalid: ${JSON.stringify(name)}; use a non-empty token such as "__Host-session"`);
-    }
     this.crypto = cryptoFor(options.crypto);
     this.attributes = resolveAttributes(name, options);
     this.rendered = renderAttributes(this.attributes);
@@ -165,6 +163,6 @@ export class SealedCookie implements Cookie {
   }
 
   clear(): string {
-    return serializeClearCookie(this.name, this.attributes);
+    return serializeClearCookie(this.name, this.rendered);
   }
 }

@@ -47,7 +47,7 @@ export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Tra
   for (let i = 0; i < maxChunks; i++) names.push(`${name}.${i}`);
   /** `lines`, and one that expires each cookie of `stale`, as one value. */
   const withClears = (lines: string[], stale: number): string => {
-    names.forEach((one, bit) => (stale >> bit) & 1 && lines.push(serializeClearCookie(one, cookie.attributes)));
+    names.forEach((one, bit) => (stale >> bit) & 1 && lines.push(serializeClearCookie(one, cookie.rendered)));
     return joinSetCookies(lines);
   };
   const read = (input: CookieInput): { token: string | undefined; sent: number } => {
