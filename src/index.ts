@@ -35,5 +35,5 @@ export type {
 export type { TimeoutOptions } from "./lib/engine/timeouts.js";
 export type { SessionSchema, SchemaIssue, SchemaResult, SchemaOptions, Migrate } from "./lib/engine/schema.js";
 export type { SessionEvent, SessionEventListener } from "./lib/engine/events.js";
-export { CookieTooLargeError, SessionConfigError, SessionStoreError } from "./lib/errors.js";
+export { CookieTooLargeError, SessionConfigError, SessionStoreError, SessionValueError } from "./lib/errors.js";
 export { setCookieLines } from "./lib/util/set-cookie-lines.js";

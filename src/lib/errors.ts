@@ -33,6 +33,16 @@ export class CookieTooLargeError extends RangeError {
 }
 
 /**
+ * A value the session's store cannot hold (PostgreSQL refuses U+0000 in jsonb
+ * and text), at save. The app's data is wrong, not the store down: it passes
+ * through as itself (integrations let it reach the app as a 500), never as a
+ * `SessionStoreError` (a 503 that asks the client to retry what will fail again).
+ */
+export class SessionValueError extends TypeError {
+  override name = "SessionValueError";
+}
+
+/**
  * A session store failed (unreachable, timed out, refused). The request must
  * not go on as an anonymous session: integrations answer 503.
  */
@@ -47,8 +57,9 @@ export class SessionStoreError extends Error {
  * `error` as the app and its clients may see it: a `SessionStoreError` whose
  * message is `message` (the operation, in fixed words; integrations show it in
  * a 503). The store's own error, with its host names, ports and driver text,
- * stays in `cause` for logs. A `SessionStoreError` already is passed through.
+ * stays in `cause` for logs. A `SessionStoreError` already, or a
+ * `SessionValueError`, is passed through.
  */
-export function asStoreError(error: unknown, message: string): SessionStoreError {
-  return error instanceof SessionStoreError ? error : new SessionStoreError(message, { cause: error });
+export function asStoreError(error: unknown, message: string): SessionStoreError | SessionValueError {
+  return error instanceof SessionStoreError || error instanceof SessionValueError ? error : new SessionStoreError(message, { cause: error });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { SECRET_A, cookiePair, fakeClock, freePort } from "../../../test/helpers.js";
-import { SessionConfigError, SessionStoreError } from "../errors.js";
+import { SessionConfigError, SessionStoreError, SessionValueError } from "../errors.js";
 import { DATABASE_URL, need } from "../../../test/services.js";
 import { TcpProxy } from "../../../test/tcp-proxy.js";
 import { incrementFromTwoProcesses } from "../../../test/cross-process.js";
@@ -140,7 +140,7 @@ describe("postgres store", { skip }, () => {
   test("a replace whose new record PostgreSQL refuses, or whose new key is taken, leaves the old record untouched", async () => {
     const [a, b, taken] = [fresh(), fresh(), fresh()];
     await store.create(a, rec({ data: { keep: 1 }, userId: "stay" }));
-    await assert.rejects(store.replace(a, b, rec({ data: { bad: "nul \u0000 byte" } }), NOW), SessionStoreError);
+    await assert.rejects(store.replace(a, b, rec({ expiresAt: 1e20 }), NOW), SessionStoreError, "bigint out of range");
     await store.create(taken, rec({ data: { other: true } }));
     await assert.rejects(store.replace(a, taken, rec({ data: { mine: true } }), NOW), SessionStoreError);
     assert.deepEqual(await store.get(a, NOW), rec({ data: { keep: 1 }, userId: "stay" }));
@@ -271,6 +271,43 @@ describe("postgres store", { skip }, () => {
     const back = await storage.read(cookie);
     assert.equal(back.get("note"), "$1 $$ \\ ' \"");
     assert.equal((await storage.listSessions("' OR 1=1; DROP TABLE x; --")).length, 1);
+  });
+
+  test("a value or user id holding U+0000, which PostgreSQL cannot store, is a TypeError naming it, and the stored session is kept", async () => {
+    const storage = createPostgresSessionStorage({ pool, table, userKey: "userId", cookie: { secrets: [SECRET_A] } });
+    const first = await storage.read(null);
+    first.set("userId", "ann");
+    const cookie = cookiePair(await storage.save(first));
+    const refused = async (change: (s: Awaited<ReturnType<typeof storage.read>>) => void, message: string) => {
+      const s = await storage.read(cookie);
+      change(s);
+      await assert.rejects(storage.save(s), (e: unknown) => e instanceof SessionValueError && e instanceof TypeError && e.message === message);
+    };
+    const nul = "PostgreSQL cannot store U+0000 (jsonb and text refuse it)";
+    await refused((s) => s.set("note", "a\u0000b"), `postgres: the session value "note" holds U+0000: ${nul}`);
+    await refused((s) => s.set("deep", { list: ["x", { y: "\u0000" }] }), `postgres: the session value "deep" holds U+0000: ${nul}`);
+    await refused((s) => s.set("a\u0000b", 1), `postgres: the session key "a\\u0000b" holds U+0000: ${nul}`);
+    await refused((s) => s.flash("notice", "\u0000"), `postgres: the session value "notice" holds U+0000: ${nul}`);
+    // The user id is a session value too: it is named as one.
+    await refused((s) => s.set("userId", "ann\u0000"), `postgres: the session value "userId" holds U+0000: ${nul}`);
+    await refused((s) => s.unset("a\u0000b"), `postgres: the session key "a\\u0000b" holds U+0000: ${nul}`);
+    await refused((s) => {
+      s.regenerateId();
+      s.set("note", "\u0000");
+    }, `postgres: the session value "note" holds U+0000: ${nul}`);
+    const kept = await storage.read(cookie);
+    assert.equal(kept.isNew, false);
+    assert.deepEqual(Object.fromEntries(kept.entries()), { userId: "ann" });
+    // The six characters \u0000 are ordinary text, and a new session with a NUL is refused before anything is stored.
+    kept.set("note", "\\u0000 \\\\u0000");
+    await storage.save(kept);
+    assert.equal((await storage.read(cookie)).get("note"), "\\u0000 \\\\u0000");
+    const brandNew = await storage.read(null);
+    brandNew.set("note", "\u0000");
+    await assert.rejects(storage.save(brandNew), { message: `postgres: the session value "note" holds U+0000: ${nul}` });
+    assert.equal((await storage.listSessions("ann")).length, 1);
+    // The store itself, called directly, names a user id it cannot keep.
+    await assert.rejects(store.create(fresh(), rec({ userId: "b\u0000" })), { name: "SessionValueError", message: `postgres: the user id "b\\u0000" holds U+0000: ${nul}` });
   });
 
   test("two processes sharing one PostgreSQL increment different keys and lose nothing", async () => {

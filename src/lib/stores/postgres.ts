@@ -1,4 +1,5 @@
 import { SessionConfigError, SessionStoreError } from "../errors.js";
+import { jsonbOf, textOf } from "./postgres-text.js";
 import { withTimeout } from "./with-timeout.js";
 import { STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
@@ -140,7 +141,7 @@ export class PostgresStore implements SessionStore {
   }
 
   async create(key: string, r: SessionRecord): Promise<void> {
-    await this.query(this.sql.create, [this.check(key), JSON.stringify(r.data), r.createdAt, r.lastSeenAt, r.expiresAt, r.userId ?? null, r.maxAge ?? null]);
+    await this.query(this.sql.create, [this.check(key), jsonbOf(r.data), r.createdAt, r.lastSeenAt, r.expiresAt, textOf(r.userId, "user id") ?? null, r.maxAge ?? null]);
   }
 
   async replace(oldKey: string, newKey: string, r: SessionRecord, now: number): Promise<boolean> {
@@ -148,11 +149,11 @@ export class PostgresStore implements SessionStore {
       this.check(oldKey),
       now,
       this.check(newKey),
-      JSON.stringify(r.data),
+      jsonbOf(r.data),
       r.createdAt,
       r.lastSeenAt,
       r.expiresAt,
-      r.userId ?? null,
+      textOf(r.userId, "user id") ?? null,
       r.maxAge ?? null,
     ]);
     return rowCount === 1;
@@ -163,13 +164,13 @@ export class PostgresStore implements SessionStore {
       this.check(key),
       now,
       p.clear,
-      p.unset,
-      p.restore === undefined ? "{}" : JSON.stringify(p.restore),
-      JSON.stringify(p.set),
+      textOf(p.unset, "session key"),
+      p.restore === undefined ? "{}" : jsonbOf(p.restore),
+      jsonbOf(p.set),
       p.lastSeenAt,
       p.expiresAt,
       p.userId !== undefined,
-      p.userId ?? null,
+      textOf(p.userId, "user id") ?? null,
       p.maxAge !== undefined,
       p.maxAge ?? null,
     ]);
