@@ -16,19 +16,24 @@ export class SessionConfigError extends TypeError {
  * A `Set-Cookie` header would exceed 4096 bytes, which browsers drop silently
  * (RFC 6265bis, "Cookie Lifetime Limits"); or a chunked session would exceed
  * its `maxChunks`, or the budget of the `Cookie` header it comes back in
- * (src/lib/token/chunks.ts). Keep less in the session, or move to an id-based storage.
+ * (src/lib/token/chunks.ts); or, in header mode, a cookie session's token
+ * would be longer than a token header is read (src/lib/token/carrier.ts).
+ * Keep less in the session, or move to an id-based storage.
  */
 export class CookieTooLargeError extends RangeError {
   override name = "CookieTooLargeError";
   constructor(
+    /** The cookie's name (in header mode, the header's). */
     readonly cookieName: string,
     /** The bytes it would be, and (below) the most the cap it is over allows. */
     readonly size: number,
     readonly limit = 4096,
     /** Which cap, in words: by default the limit of one `Set-Cookie` line. */
     cap = `the ${limit}-byte limit browsers keep`,
+    /** What would carry it, in words. */
+    carrier = `cookie "${cookieName}"`,
   ) {
-    super(`cookie "${cookieName}" would be ${size} bytes, over ${cap}: store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)`);
+    super(`${carrier} would be ${size} bytes, over ${cap}: store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)`);
   }
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECRET_A, SECRET_B, fakeClock, serveFetch } from "../../../test/helpers.js";
 import { createCookieSessionStorage } from "../engine/cookie-storage.js";
-import { SessionConfigError } from "../errors.js";
+import { CookieTooLargeError, SessionConfigError } from "../errors.js";
 import { getSession, withSession } from "../adapters/fetch.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 
@@ -70,6 +70,32 @@ describe("header mode", () => {
     const t = (await mem.save(m))!;
     assert.equal(await mem.destroySession(await mem.read(new Headers({ "x-session-token": t }))), "");
     assert.equal((await mem.read(new Headers({ "x-session-token": t }))).isNew, true, "revoked");
+  });
+
+  test("a cookie session too large for the header it comes back in is a CookieTooLargeError at save, never a token the next request drops", async () => {
+    for (const name of ["x-session-token", "authorization"]) {
+      const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, transport: { header: name } });
+      const first = await storage.read(null);
+      first.set("user", "ann");
+      const token = (await storage.save(first))!;
+      const s = await storage.read(new Headers({ [name]: token }));
+      s.set("notes", "n".repeat(3100));
+      const error = await storage.save(s).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof CookieTooLargeError, String(error));
+      assert.equal(error.cookieName, name);
+      assert.equal(error.limit, 4096);
+      assert.match(error.message, new RegExp(`^the token header "${name}" would be \\d+ bytes, over the 4096 bytes a token header is read up to: store less in the session`));
+      // The largest session that is issued is read back whole.
+      let size = 3100;
+      let issued: string | null = null;
+      while (issued === null) {
+        const t = await storage.read(new Headers({ [name]: token }));
+        t.set("notes", "n".repeat(--size));
+        issued = await storage.save(t).catch(() => null);
+      }
+      assert.ok(issued.length <= 4096 && issued.length > 4000, String(issued.length));
+      assert.equal((await storage.read(new Headers({ [name]: issued }))).get("notes"), "n".repeat(size));
+    }
   });
 
   test("a bad header name is refused at creation", () => {

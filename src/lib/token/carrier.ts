@@ -1,14 +1,17 @@
 import type { SealedCookie } from "../cookie/cookie.js";
 import { cookieHeaderOf, readCookieValue } from "../cookie/header.js";
 import type { Transport, TransportOption } from "../engine/storage.js";
-import { SessionConfigError } from "../errors.js";
+import { CookieTooLargeError, SessionConfigError } from "../errors.js";
 import { checkMaxChunks, chunkedCookie } from "./chunks.js";
 
 /** RFC 9110 field-name = token. */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
-/** A token header longer than any token tessera issues is not one (and is not scanned). */
+/**
+ * A token header longer than this is not one (and is not scanned); so a cookie
+ * session is never issued a longer one, which the next request would drop.
+ */
 const MAX_HEADER_TOKEN = 4096;
 
 /**
@@ -57,7 +60,13 @@ function headerCarrier(name: string): Transport {
       const value = (input instanceof Headers ? input : input.headers)?.get(lower);
       return value ? fromValue(value) : undefined;
     },
-    issue: (value) => (bearer ? `Bearer ${value}` : value),
+    issue(value) {
+      const issued = bearer ? `Bearer ${value}` : value;
+      if (issued.length > MAX_HEADER_TOKEN) {
+        throw new CookieTooLargeError(name, issued.length, MAX_HEADER_TOKEN, `the ${MAX_HEADER_TOKEN} bytes a token header is read up to`, `the token header "${name}"`);
+      }
+      return issued;
+    },
     clear: () => "",
     header: (value) => ({ name, value, append: false, vary: name }),
   };
