@@ -112,6 +112,8 @@ describe("cookie attributes", () => {
     assert.throws(() => createCookie("sid", { path: "/\r\n" }), { message: 'option path is invalid: "/\\r\\n"' });
     assert.throws(() => createCookie("sid", { priority: "urgent" as "high" }), { message: 'option priority is invalid: "urgent"' });
     assert.throws(() => createCookie(42 as unknown as string), { message: 'cookie name is invalid: 42; use a token such as "__Host-session"' });
+    assert.throws(() => createCookie("sid", { domain: 5 as unknown as string }), { message: "option domain is invalid: 5" });
+    assert.throws(() => createCookie("sid", { path: 5 as unknown as string }), { message: "option path is invalid: 5" });
   });
 
   test("an unknown sameSite value is refused with the allowed values", () => {

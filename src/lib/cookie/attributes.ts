@@ -98,7 +98,7 @@ export function resolveAttributes(name: string, options: CookieAttributes): Reso
   }
   // The grammar of domain and path (the name's is above), checked once at creation: an injected
   // `;` or CRLF throws here instead of reaching a response.
-  if (resolved.domain !== undefined && !DOMAIN.test(resolved.domain)) throw invalid("domain", resolved.domain);
+  if (resolved.domain !== undefined && (typeof resolved.domain !== "string" || !DOMAIN.test(resolved.domain))) throw invalid("domain", resolved.domain);
   if (typeof path !== "string" || !PATH.test(path)) throw invalid("path", path);
   if (resolved.priority !== undefined && !Object.hasOwn(PRIORITY, resolved.priority)) throw invalid("priority", resolved.priority);
   return resolved;

@@ -1,5 +1,4 @@
 import { SessionValueError } from "../errors.js";
-import { unflashKey } from "../session/flash-keys.js";
 
 const WHY = "PostgreSQL cannot store U+0000 (jsonb and text refuse it)";
 
@@ -7,7 +6,8 @@ const WHY = "PostgreSQL cannot store U+0000 (jsonb and text refuse it)";
  * `data` as JSON text for a jsonb parameter. PostgreSQL refuses U+0000 in
  * jsonb and in text, which any other store keeps: that is the app's value, not
  * an outage, so it is a `SessionValueError` naming the key before any query is
- * sent, and the stored session stays as it was. JSON writes U+0000 as the
+ * sent, and the stored session stays as it was (a flash value is named by its
+ * stored key, `__flash_<key>__`). JSON writes U+0000 as the
  * escape `\u0000`; the text `\u0000` typed by a user is `\\u0000` there, so a
  * match is only a candidate, and the values themselves decide.
  */
@@ -15,8 +15,8 @@ export function jsonbOf(data: Record<string, unknown>): string {
   const json = JSON.stringify(data);
   if (!json.includes("\\u0000")) return json;
   for (const [key, value] of Object.entries(data)) {
-    if (key.includes("\0")) throw refused(`session key ${JSON.stringify(unflashKey(key) ?? key)}`);
-    if (holdsNul(value)) throw refused(`session value ${JSON.stringify(unflashKey(key) ?? key)}`);
+    if (key.includes("\0")) throw refused(`session key ${JSON.stringify(key)}`);
+    if (holdsNul(value)) throw refused(`session value ${JSON.stringify(key)}`);
   }
   return json;
 }

@@ -287,7 +287,7 @@ describe("postgres store", { skip }, () => {
     await refused((s) => s.set("note", "a\u0000b"), `postgres: the session value "note" holds U+0000: ${nul}`);
     await refused((s) => s.set("deep", { list: ["x", { y: "\u0000" }] }), `postgres: the session value "deep" holds U+0000: ${nul}`);
     await refused((s) => s.set("a\u0000b", 1), `postgres: the session key "a\\u0000b" holds U+0000: ${nul}`);
-    await refused((s) => s.flash("notice", "\u0000"), `postgres: the session value "notice" holds U+0000: ${nul}`);
+    await refused((s) => s.flash("notice", "\u0000"), `postgres: the session value "__flash_notice__" holds U+0000: ${nul}`);
     // The user id is a session value too: it is named as one.
     await refused((s) => s.set("userId", "ann\u0000"), `postgres: the session value "userId" holds U+0000: ${nul}`);
     await refused((s) => s.unset("a\u0000b"), `postgres: the session key "a\\u0000b" holds U+0000: ${nul}`);
