@@ -3,15 +3,21 @@
 // on +server.ts routes, over a cookie and a Redis storage (its POST /signin asks for no HTML, so
 // SvelteKit gives it to the route's endpoint, not to the page's form action); then
 // what is SvelteKit's own: redirect() and error() thrown from loads, actions and endpoints, a page
-// re-rendered by its action, currentSession() in an endpoint, event.cookies, setHeaders.
+// re-rendered by its action, currentSession() in an endpoint, event.cookies, setHeaders; and a
+// Redis store that fails while a session is saved.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { keysUnder } from "../redis-clients.js";
-import { REDIS_URL } from "../services.js";
+import { REDIS_URL, need } from "../services.js";
+import { TcpProxy } from "../tcp-proxy.js";
 import { startSvelteKit, type SvelteKitServer } from "./sveltekit-app.js";
 import { COOKIE_NAME, frameworkScenario } from "./scenario.js";
+
+// Asked before any test is registered: the first one's `vite build` blocks this process for
+// seconds, which a reachability check running meanwhile would take for an outage.
+const skipRedis = await need("Redis");
 
 /** Removes what an app process left in Redis under `prefix`. */
 async function dropKeys(prefix: string): Promise<void> {
@@ -160,5 +166,47 @@ describe("SvelteKit specifics, cookie storage", () => {
     const own = await user.send("/cached");
     assert.ok(own.setCookie);
     assert.deepEqual([own.headers.get("cache-control"), own.headers.get("vary")], ["private, max-age=5", "Accept-Language, Cookie"]);
+  });
+});
+
+describe("SvelteKit specifics, Redis storage", () => {
+  const skip = skipRedis;
+  const prefix = `tessera:sveltekit-test:${randomBytes(4).toString("hex")}:`;
+  const target = new URL(REDIS_URL);
+  const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  let app: SvelteKitServer;
+  before(async () => {
+    if (skip) return;
+    await proxy.start();
+    app = await startSvelteKit({ SESSION_STORAGE: "redis", REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_PREFIX: prefix });
+  });
+  after(async () => {
+    await app?.close();
+    await proxy.stop();
+    if (!skip) await dropKeys(prefix);
+  });
+
+  test("a store that fails while the session is saved answers 503, sets no cookie and saves nothing; the same session goes on once it is back", { skip }, async () => {
+    const user = new Client(app.url);
+    assert.equal((await user.send("/count")).body, "1");
+    const cookie = user.cookie;
+    // The read before the route succeeds; the store is cut while the route waits, so the save after it fails.
+    const slow = user.send("/slow-count?wait=400");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await proxy.stop();
+    let failed: Answer;
+    try {
+      failed = await slow;
+    } finally {
+      await proxy.start();
+    }
+    assert.deepEqual([failed.status, failed.setCookie, user.cookie], [503, undefined, cookie]);
+    let count: number | null = null;
+    for (let i = 0; i < 50 && count === null; i++) {
+      count = await user.count().catch(() => null);
+      if (count === null) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(count, 1, "the failed save counted nothing, and the session is still there");
+    assert.equal((await user.send("/count")).body, "2");
   });
 });

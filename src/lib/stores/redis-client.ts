@@ -27,7 +27,13 @@ export interface RedisDurability {
   timeout: number;
 }
 
-export type Send = (args: string[]) => Promise<unknown>;
+/**
+ * Sends one command. `signal` aborts when tessera gave up waiting (the store's
+ * `timeout`): node-redis then drops the command if it is still queued while
+ * the client reconnects, so a save that answered `SessionStoreError` never
+ * runs later. ioredis has no such thing and ignores it (README: its offline queue).
+ */
+export type Send = (args: string[], signal?: AbortSignal) => Promise<unknown>;
 
 export interface RedisConnection {
   /** Sends a command that only reads. */
@@ -36,6 +42,13 @@ export interface RedisConnection {
   write: Send;
   /** A sender per master, for the commands that walk a node's own keys (SCAN); a lone server is its own master. */
   masters(): Promise<Send[]>;
+  /**
+   * True when a command sent now may wait in the client's offline queue, so
+   * that it is worth an abort signal (an AbortController costs about 2 us): a
+   * node-redis client that is not ready, and always a node-redis Cluster,
+   * whose nodes reconnect on their own. Never for ioredis, which cannot abort.
+   */
+  mayQueue(): boolean;
 }
 
 /** The key a Cluster routes a command by: the script's only key, or the command's first argument. */
@@ -44,7 +57,7 @@ const routingKey = (args: string[]): string | undefined => (args[0] === "EVALSHA
 type Fn = (...args: unknown[]) => unknown;
 type IoredisLike = { call(command: string, args: string[]): Promise<unknown>; pipeline(): IoredisPipeline };
 type IoredisPipeline = { call(command: string, args: string[]): IoredisPipeline; exec(): Promise<Array<[Error | null, unknown]> | null> };
-type NodeRedisNode = { sendCommand(args: string[]): Promise<unknown> };
+type NodeRedisNode = { sendCommand(args: string[], options?: { abortSignal: AbortSignal }): Promise<unknown> };
 
 /** Recognises `client` and returns how to send commands through it; a `SessionConfigError` for anything else. */
 export function connectRedis(client: unknown, durability: RedisDurability | undefined, describe: (v: unknown) => string): RedisConnection {
@@ -88,39 +101,39 @@ function ioredis(c: Record<string, unknown>, durability: RedisDurability | undef
   const masters = cluster
     ? async () => ((c.nodes as Fn).call(c, "master") as IoredisLike[]).map((node): Send => (args) => node.call(args[0]!, args.slice(1)))
     : async () => [send];
-  return { read, write, masters };
+  return { read, write, masters, mayQueue: () => false };
 }
 
 function nodeRedis(c: Record<string, unknown>, durability: RedisDurability | undefined): RedisConnection {
-  const sendCommand = c.sendCommand as (args: string[]) => Promise<unknown>;
-  const send: Send = (args) => sendCommand.call(c, args);
+  const sendCommand = c.sendCommand as (args: string[], options?: { abortSignal: AbortSignal }) => Promise<unknown>;
+  const send: Send = (args, signal) => sendCommand.call(c, args, signal && { abortSignal: signal });
   let write = send;
   if (durability) {
     const wait = ["WAIT", String(durability.replicas), String(durability.timeout)];
     // Sent in the same tick, WAIT follows the write on the same connection: no extra round trip.
-    write = async (args) => {
-      const [reply, acks] = await Promise.all([send(args), send(wait)]);
+    write = async (args, signal) => {
+      const [reply, acks] = await Promise.all([send(args, signal), send(wait, signal)]);
       acknowledged(acks, durability);
       return reply;
     };
   }
-  return { read: send, write, masters: async () => [send] };
+  return { read: send, write, masters: async () => [send], mayQueue: () => c.isReady !== true };
 }
 
 function nodeRedisCluster(c: Record<string, unknown>, durability: RedisDurability | undefined): RedisConnection {
-  const sendCommand = c.sendCommand as NodeRedisClusterLike["sendCommand"];
+  const sendCommand = c.sendCommand as (firstKey: string | undefined, isReadonly: boolean, args: string[], options?: { abortSignal: AbortSignal }) => Promise<unknown>;
   // Never "read-only": with useReplicas a read could go to a replica that has not yet seen the last login or logout.
-  const send: Send = (args) => sendCommand.call(c, routingKey(args), false, args);
+  const send: Send = (args, signal) => sendCommand.call(c, routingKey(args), false, args, signal && { abortSignal: signal });
   const nodeClient = async (node: unknown): Promise<NodeRedisNode> =>
     typeof c.nodeClient === "function" ? ((await (c.nodeClient as Fn).call(c, node)) as NodeRedisNode) : (node as { client: NodeRedisNode }).client;
   let write = send;
   if (durability) {
     const wait = ["WAIT", String(durability.replicas), String(durability.timeout)];
     // The cluster client would send WAIT to every master: it goes, after the write, to the connection of the key's master.
-    write = async (args) => {
-      const reply = await send(args);
+    write = async (args, signal) => {
+      const reply = await send(args, signal);
       const master = await nodeClient((c.getSlotMaster as Fn).call(c, slotOf(routingKey(args)!)));
-      acknowledged(await master.sendCommand(wait), durability);
+      acknowledged(await master.sendCommand(wait, signal && { abortSignal: signal }), durability);
       return reply;
     };
   }
@@ -128,10 +141,10 @@ function nodeRedisCluster(c: Record<string, unknown>, durability: RedisDurabilit
     const nodes = (c.masters as unknown[] | undefined) ?? ((c.getMasters as Fn).call(c) as unknown[]);
     return Promise.all(nodes.map(async (node): Promise<Send> => {
       const client = await nodeClient(node);
-      return (args) => client.sendCommand(args);
+      return (args, signal) => client.sendCommand(args, signal && { abortSignal: signal });
     }));
   };
-  return { read: send, write, masters };
+  return { read: send, write, masters, mayQueue: () => true };
 }
 
 /** The Cluster hash slot of `key`: CRC16 (XMODEM) of its hash tag, or of the whole key when it has none. */

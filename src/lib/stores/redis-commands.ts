@@ -30,15 +30,19 @@ export class RedisCommands {
     this.timeout = timeout;
   }
 
-  /** One command, bounded in time; any failure is a `SessionStoreError`. */
+  /**
+   * One command, bounded in time; any failure is a `SessionStoreError`. A
+   * command given up on is aborted: one still queued is never sent.
+   */
   run(args: string[], send: Send = this.read): Promise<unknown> {
+    const abort = this.#connection.mayQueue() ? new AbortController() : undefined;
     let work: Promise<unknown>;
     try {
-      work = send(args);
+      work = send(args, abort?.signal);
     } catch (error) {
       work = Promise.reject(error);
     }
-    return withTimeout("redis", this.timeout, work);
+    return withTimeout("redis", this.timeout, work, abort && (() => abort.abort()));
   }
 
   /** EVALSHA, loading the script on the first NOSCRIPT. */

@@ -6,14 +6,18 @@ import { asStoreError, SessionStoreError } from "../errors.js";
  * wrapped too, named after `server`, in fixed words: a driver's message can
  * carry the host, the port or the connection URL, and a store error's message
  * ends up in logs and error pages. The driver's error stays as `cause`.
+ * `onTimeout` is told when the wait is given up (to abort the command).
  */
-export async function withTimeout<T>(server: string, ms: number, work: Promise<T>): Promise<T> {
+export async function withTimeout<T>(server: string, ms: number, work: Promise<T>, onTimeout?: () => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
       work,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new SessionStoreError(`${server}: no answer within ${ms} ms`)), ms);
+        timer = setTimeout(() => {
+          reject(new SessionStoreError(`${server}: no answer within ${ms} ms`));
+          onTimeout?.();
+        }, ms);
       }),
     ]);
   } catch (error) {
