@@ -25,9 +25,17 @@ export class PrivateRedis {
   ) {}
 
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), "tessera-redis-")));
-    await redis.resume();
-    return redis;
+    const dir = await mkdtemp(join(tmpdir(), "tessera-redis-"));
+    // A port free when probed can be taken before redis-server binds it (tests run two at a time): another one, then.
+    for (let attempt = 1; ; attempt++) {
+      const redis = new PrivateRedis(await freePort(), dir);
+      try {
+        await redis.resume();
+        return redis;
+      } catch (error) {
+        if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
+      }
+    }
   }
 
   get url(): string {

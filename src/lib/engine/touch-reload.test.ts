@@ -72,6 +72,23 @@ describe("userKey", () => {
     assert.deepEqual(await storage.listSessions("ann"), []);
   });
 
+  test("a sign-in whose userKey value is not a string or a number warns that it is no user id, and is not listed", async (t) => {
+    for (const [value, what] of [[{ id: "ann" }, "an object"], [["ann"], "an array"], [true, "a boolean"], [null, "null"]] as const) {
+      const warn = t.mock.method(console, "warn", () => {});
+      const storage = createMemorySessionStorage<{ user: unknown }>({ cookie: { secrets: [SECRET_A], name: "sid" }, userKey: "user" });
+      const s = await storage.read(null);
+      s.regenerateId();
+      s.set("user", value);
+      await storage.save(s);
+      assert.deepEqual(warn.mock.calls.map((c) => c.arguments[0]), [
+        `tessera: a regenerated session was saved with "user" (the storage's userKey) holding ${what}, not a user id (a string or a number), ` +
+          "so listSessions() and destroyAllSessions() will not find it.",
+      ]);
+      warn.mock.restore();
+      assert.deepEqual(await storage.listSessions("[object Object]"), []);
+    }
+  });
+
   test("a sign-in with the userKey value says nothing, and is listed", async (t) => {
     const warn = t.mock.method(console, "warn", () => {});
     const storage = createMemorySessionStorage<{ userId: string }>({ cookie: { secrets: [SECRET_A], name: "sid" }, userKey: "userId" });
