@@ -98,7 +98,7 @@ describe("cookie attributes", () => {
       ["sid", { domain: "example.com" }], ["sid", { domain: ".example.com" }], ["sid", { domain: "a-b.c0" }],
       ["sid", { domain: "-a.com" }], ["sid", { domain: "a-.com" }], ["sid", { domain: "a..com" }], ["sid", { domain: "a_b.com" }],
       ["sid", { domain: "x".repeat(63) + ".com" }], ["sid", { domain: "x".repeat(64) + ".com" }],
-      ["sid", { path: "/a b/ü" }], ["sid", { path: "/a,b" }], ["sid", { path: "/a;b" }], ["sid", { path: "/a\x7fb" }],
+      ["sid", { path: "/a b/ü" }], ["sid", { path: "/a,b" }], ["sid", { path: "/a;b" }], ["sid", { path: "/a<b" }], ["sid", { path: "/a>b" }], ["sid", { path: "/a\x7fb" }],
       ["sid", { priority: "high" }], ["sid", { priority: "urgent" }], ["sid", { priority: "constructor" }],
     ];
     for (const [name, options] of cases) assert.equal(ours(name, options), theirs(name, options), `${name} ${JSON.stringify(options)}`);
@@ -114,6 +114,7 @@ describe("cookie attributes", () => {
     assert.throws(() => createCookie(42 as unknown as string), { message: 'cookie name is invalid: 42; use a token such as "__Host-session"' });
     assert.throws(() => createCookie("sid", { domain: 5 as unknown as string }), { message: "option domain is invalid: 5" });
     assert.throws(() => createCookie("sid", { path: 5 as unknown as string }), { message: "option path is invalid: 5" });
+    assert.throws(() => createCookie("sid", { priority: 5n as unknown as "high" }), { message: "option priority is invalid: 5" });
   });
 
   test("an unknown sameSite value is refused with the allowed values", () => {

@@ -129,14 +129,15 @@ function checkExpires(expires: Date | undefined): Date | undefined {
  * cookie-name: any printable ASCII but `;` and `=` (what browsers store; RFC
  * 6265bis §5.6 step 5). Domain: dot-separated labels of letters, digits and
  * inner hyphens (RFC 1034 §3.5), one leading dot allowed. Path: printable
- * ASCII but `;` (RFC 6265 §4.1.1 path-value). Neither may be empty.
+ * ASCII but `;` (RFC 6265 §4.1.1 path-value) and `<`, as the `cookie` package
+ * has it. Neither may be empty.
  */
 const NAME = /^[\x21-\x3A\x3C\x3E-\x7E]+$/;
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const PATH = /^[\x20-\x3A\x3C-\x7E]+$/;
+const PATH = /^[\x20-\x3A\x3D-\x7E]+$/;
 
 function invalid(option: string, value: unknown): SessionConfigError {
-  return new SessionConfigError(`option ${option} is invalid: ${JSON.stringify(value)}`);
+  return new SessionConfigError(`option ${option} is invalid: ${typeof value === "string" ? JSON.stringify(value) : String(value)}`);
 }
 
 /**

@@ -21,13 +21,17 @@ export function jsonbOf(data: Record<string, unknown>): string {
   return json;
 }
 
-/** A user id (a text column), or the keys a patch unsets (a text[] parameter), checked the same way. */
-export function textOf<T extends string | string[] | null | undefined>(text: T, what: string): T {
-  if (text != null && (typeof text === "string" ? text : text.join("")).includes("\0")) {
-    throw refused(`${what} ${JSON.stringify(typeof text === "string" ? text : text.find((k) => k.includes("\0")))}`);
-  }
-  return text;
+/** A user id to store (a text column), checked the same way. */
+export function userIdOf<T extends string | null | undefined>(userId: T): T {
+  if (userId?.includes("\0")) throw refused(`user id ${JSON.stringify(userId)}`);
+  return userId;
 }
+
+/**
+ * True when `text` can be in the table at all: a key to unset or a user id to
+ * look up that holds U+0000 was never stored, so there is nothing to find.
+ */
+export const storable = (text: string): boolean => !text.includes("\0");
 
 function holdsNul(value: unknown): boolean {
   if (typeof value === "string") return value.includes("\0");

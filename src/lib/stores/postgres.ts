@@ -1,5 +1,5 @@
 import { SessionConfigError, SessionStoreError } from "../errors.js";
-import { jsonbOf, textOf } from "./postgres-text.js";
+import { jsonbOf, storable, userIdOf } from "./postgres-text.js";
 import { withTimeout } from "./with-timeout.js";
 import { STORE_KEY, type SessionPatch, type SessionRecord, type SessionStore } from "./store.js";
 
@@ -141,7 +141,7 @@ export class PostgresStore implements SessionStore {
   }
 
   async create(key: string, r: SessionRecord): Promise<void> {
-    await this.query(this.sql.create, [this.check(key), jsonbOf(r.data), r.createdAt, r.lastSeenAt, r.expiresAt, textOf(r.userId, "user id") ?? null, r.maxAge ?? null]);
+    await this.query(this.sql.create, [this.check(key), jsonbOf(r.data), r.createdAt, r.lastSeenAt, r.expiresAt, userIdOf(r.userId) ?? null, r.maxAge ?? null]);
   }
 
   async replace(oldKey: string, newKey: string, r: SessionRecord, now: number): Promise<boolean> {
@@ -153,7 +153,7 @@ export class PostgresStore implements SessionStore {
       r.createdAt,
       r.lastSeenAt,
       r.expiresAt,
-      textOf(r.userId, "user id") ?? null,
+      userIdOf(r.userId) ?? null,
       r.maxAge ?? null,
     ]);
     return rowCount === 1;
@@ -164,13 +164,13 @@ export class PostgresStore implements SessionStore {
       this.check(key),
       now,
       p.clear,
-      textOf(p.unset, "session key"),
+      p.unset.filter(storable),
       p.restore === undefined ? "{}" : jsonbOf(p.restore),
       jsonbOf(p.set),
       p.lastSeenAt,
       p.expiresAt,
       p.userId !== undefined,
-      textOf(p.userId, "user id") ?? null,
+      userIdOf(p.userId) ?? null,
       p.maxAge !== undefined,
       p.maxAge ?? null,
     ]);
@@ -192,11 +192,13 @@ export class PostgresStore implements SessionStore {
   }
 
   async listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {
+    if (!storable(userId)) return [];
     const { rows } = await this.query(this.sql.list, [userId, now]);
     return rows.map((row) => ({ key: row.id as string, record: toRecord(row) }));
   }
 
   async deleteByUser(userId: string, exceptKey: string | undefined, now: number): Promise<number> {
+    if (!storable(userId)) return 0;
     const { rowCount } = await this.query(this.sql.deleteUser, [userId, exceptKey ?? "", now]);
     return rowCount ?? 0;
   }

@@ -11,6 +11,15 @@ const SHA = new Map<string, string>([CREATE, DELETE_OWNED, FINISH, INDEX, MARK, 
 /** True when the server's own error, kept as the cause of a store error, matches `pattern`. */
 export const causeSays = (error: unknown, pattern: RegExp) => pattern.test(String(((error as Error).cause as Error | undefined)?.message));
 
+export interface RunOptions {
+  /**
+   * Never aborted when given up on: a repair after a failed write (UNMARK, the
+   * DEL of a half-made record) or an ending (a logout, "log out everywhere", a
+   * revocation), which still does what it was sent for when it runs late.
+   */
+  late?: boolean;
+}
+
 /**
  * The Redis store's commands: each bounded in time, any failure a
  * `SessionStoreError`, and every key named under the store's prefix.
@@ -32,10 +41,12 @@ export class RedisCommands {
 
   /**
    * One command, bounded in time; any failure is a `SessionStoreError`. A
-   * command given up on is aborted: one still queued is never sent.
+   * command given up on is aborted: one still queued is never sent, so a
+   * write that answered 503 never lands over what later requests wrote.
+   * Except one that is welcome whenever it lands (`late`).
    */
-  run(args: string[], send: Send = this.read): Promise<unknown> {
-    const abort = this.#connection.mayQueue() ? new AbortController() : undefined;
+  run(args: string[], send: Send = this.read, { late = false }: RunOptions = {}): Promise<unknown> {
+    const abort = !late && this.#connection.mayQueue() ? new AbortController() : undefined;
     let work: Promise<unknown>;
     try {
       work = send(args, abort?.signal);
@@ -46,12 +57,12 @@ export class RedisCommands {
   }
 
   /** EVALSHA, loading the script on the first NOSCRIPT. */
-  async script(source: string, key: string, args: string[]): Promise<unknown> {
+  async script(source: string, key: string, args: string[], options?: RunOptions): Promise<unknown> {
     try {
-      return await this.run(["EVALSHA", SHA.get(source)!, "1", key, ...args], this.write);
+      return await this.run(["EVALSHA", SHA.get(source)!, "1", key, ...args], this.write, options);
     } catch (error) {
       if (!causeSays(error, /NOSCRIPT/)) throw error;
-      return this.run(["EVAL", source, "1", key, ...args], this.write);
+      return this.run(["EVAL", source, "1", key, ...args], this.write, options);
     }
   }
 

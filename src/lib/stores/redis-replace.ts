@@ -39,9 +39,9 @@ export async function replaceSession(
     await create(newKey, record);
     finished = Number(await cmd.script(FINISH, oldSession, [newKey])) === 1;
   } catch (error) {
-    await Promise.allSettled([cmd.script(UNMARK, oldSession, [String(now), newKey]), cmd.run(["DEL", newSession], cmd.write)]);
+    await Promise.allSettled([cmd.script(UNMARK, oldSession, [String(now), newKey], { late: true }), cmd.run(["DEL", newSession], cmd.write, { late: true })]);
     throw error;
   }
-  if (!finished) await cmd.run(["DEL", newSession], cmd.write);
+  if (!finished) await cmd.run(["DEL", newSession], cmd.write, { late: true });
   return finished;
 }

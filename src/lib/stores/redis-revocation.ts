@@ -57,7 +57,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async raise(key: string, ttl: number | undefined): Promise<number> {
-    return whole(await this.#cmd.run(["EVAL", RAISE, "1", this.keyOf(key), ttl === undefined ? "" : String(ttl)], this.#cmd.write));
+    return whole(await this.#cmd.run(["EVAL", RAISE, "1", this.keyOf(key), ttl === undefined ? "" : String(ttl)], this.#cmd.write, { late: true }));
   }
 }
 

@@ -109,7 +109,7 @@ export class RedisUserIndex {
       const targets = members.filter((m) => m.member !== exceptKey);
       if (targets.length === 0) break;
       const results = await Promise.all(
-        targets.map((m) => (STORE_KEY.test(m.member) ? cmd.script(DELETE_OWNED, cmd.sessionKey(m.member), [owner, String(now)]) : 1)),
+        targets.map((m) => (STORE_KEY.test(m.member) ? cmd.script(DELETE_OWNED, cmd.sessionKey(m.member), [owner, String(now)], { late: true }) : 1)),
       );
       let vanished = false;
       const drop: string[] = [];

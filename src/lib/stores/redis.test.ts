@@ -212,7 +212,7 @@ describe("redis store: a command that timed out while the client reconnects", { 
     // node-redis drops a command from its offline queue when tessera gives up on it (its abortSignal);
     // ioredis has no such thing, so its queued command runs once the server is back (README: disable its offline queue).
     const later = kind === "node-redis" ? "never runs once the server is back" : "runs once the server is back, unless its offline queue is off";
-    test(`a save that answered SessionStoreError ${later} (${kind})`, async () => {
+    test(`a save that answered SessionStoreError ${later}; a logout that did runs (${kind})`, async () => {
       const { hostname, port } = new URL(REDIS_URL);
       const proxy = new TcpProxy({ host: hostname, port: Number(port || 6379) });
       await proxy.start();
@@ -243,6 +243,17 @@ describe("redis store: a command that timed out while the client reconnects", { 
         // Anything still queued is written with the first commands after the reconnect: give it time to land.
         await new Promise((r) => setTimeout(r, 200));
         assert.equal((await storage.read(cookie)).get("count"), kind === "node-redis" ? 1 : 2);
+        // A logout is different: welcome whenever it lands, it is never taken back, and does run once the server is back.
+        await proxy.stop();
+        await new Promise((r) => setTimeout(r, 150));
+        await assert.rejects(storage.destroySession(s), SessionStoreError);
+        await proxy.start();
+        let loggedOut = false;
+        for (let i = 0; i < 50 && !loggedOut; i++) {
+          loggedOut = await storage.read(cookie).then((back) => back.isNew, () => false);
+          if (!loggedOut) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(loggedOut, true, "the logout that answered 503 ran once Redis was back");
       } finally {
         await proxy.stop();
         if (kind === "node-redis") await (client as ReturnType<typeof createClient>).disconnect().catch(() => {});

@@ -71,7 +71,7 @@ export class RedisStore implements SessionStore {
       if (result.length > 1) await this.#index.add(String(result[1]), key, score, now);
     } catch (error) {
       // The record may now claim an index entry that was never written: forget the claim, so the next save writes it.
-      this.#cmd.run(["HDEL", sessionKey, "m:x"], this.#cmd.write).catch(() => {});
+      this.#cmd.run(["HDEL", sessionKey, "m:x"], this.#cmd.write, { late: true }).catch(() => {});
       throw error;
     }
     return true;
@@ -146,7 +146,7 @@ export class RedisStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     // One DEL; the owner's index drops the member when it is next read, written or purged.
-    await this.#cmd.run(["DEL", this.#cmd.sessionKey(key)], this.#cmd.write);
+    await this.#cmd.run(["DEL", this.#cmd.sessionKey(key)], this.#cmd.write, { late: true });
   }
 
   listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {
