@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie, type ParseOptions, type SerializeOptions as CookieSerializeOptions } from "cookie";
 import { cryptoFor } from "../../lib/crypto/backend.js";
+import { SessionConfigError } from "../../lib/errors.js";
 import type { Key } from "../../lib/crypto/types.js";
 import { warnIfFixedExpiry } from "./warnings.js";
 
@@ -62,9 +63,13 @@ async function unsign(cookie: string, secret: string): Promise<string | false> {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Standard base64 of the UTF-8 JSON (what react-router's escape/unescape dance produces). */
+/**
+ * Standard base64 of the UTF-8 JSON (what react-router's escape/unescape dance
+ * produces). A value JSON leaves out (undefined, a function) is the text
+ * "undefined" there, as `encodeURIComponent(undefined)` spells it: it reads back as `{}`.
+ */
 function encodeData(value: unknown): string {
-  return toBase64(new TextEncoder().encode(JSON.stringify(value)));
+  return toBase64(new TextEncoder().encode(String(JSON.stringify(value))));
 }
 
 /** The JSON in `value`; `{}` for anything undecodable, as react-router answers. */
@@ -78,6 +83,13 @@ function decodeData(value: string): unknown {
 
 export function createCookie(name: string, cookieOptions: CookieOptions = {}): Cookie {
   const { secrets = [], ...options } = { path: "/", sameSite: "lax" as const, ...cookieOptions };
+  // An empty (or missing) secret is an empty HMAC key: anyone could sign with it. react-router
+  // rejects every serialize and parse of such a cookie (Web Crypto refuses the key); here it is
+  // refused at once.
+  const empty = secrets.findIndex((secret) => secret == null || secret === "");
+  if (empty !== -1) {
+    throw new SessionConfigError(`cookie "${name}": secrets[${empty}] is ${secrets[empty] === "" ? "empty" : String(secrets[empty])}; every secret must be a real key`);
+  }
   warnIfFixedExpiry(name, options.expires);
   return {
     get name() {
