@@ -15,7 +15,7 @@ import {
 import { cookieHeaderOf, readCookieValue, type CookieInput } from "./header.js";
 import { deriveKeyring, type Keyring } from "./keyring.js";
 import { open, seal, type Opened } from "./seal.js";
-import { validateSecrets } from "./secrets.js";
+import { secretsOrEphemeral } from "./secrets.js";
 
 export interface CookieOptions extends CookieAttributes {
   /**
@@ -67,7 +67,12 @@ export interface Cookie {
  * ```
  */
 export function createCookie(name: string, options: CookieOptions = {}): Cookie {
-  return new SealedCookie(name, options, options.secrets === undefined ? [] : validateSecrets(options.secrets));
+  const given = options.secrets;
+  // `secrets: [process.env.COOKIE_SECRET]` with the variable unset works as it does for a
+  // storage: the development secret, or an error in production. No secrets (or none listed) is a plain cookie.
+  const plain = given === undefined || (Array.isArray(given) && given.length === 0);
+  const owner = { option: "secrets", prefix: `cookie ${JSON.stringify(name)}: `, variable: undefined, values: "values" };
+  return new SealedCookie(name, options, plain ? [] : secretsOrEphemeral(given, cryptoFor(options.crypto), console.warn, owner));
 }
 
 /**

@@ -86,11 +86,44 @@ describe("secrets", () => {
     assert.throws(() => createCookie("sid", { secrets: ["short"] }), /secrets\[0\] is 5 bytes; secrets need at least 32: generate one with `npx tessera secret`/);
   });
 
-  test("G4: null, undefined or empty entries are refused (no unsigned transition)", () => {
-    for (const bad of [null, undefined, ""]) {
+  test("G4: null or empty entries are refused (no unsigned transition); an undefined one is left out, as by the storages", async () => {
+    for (const bad of [null, ""]) {
       assert.throws(() => createCookie("sid", { secrets: [SECRET_A, bad as unknown as string] }), /secrets\[1\] is/);
     }
     assert.throws(() => createCookie("sid", { secrets: "one" as unknown as string[] }), /must be an array of strings/);
+    const rotated = createCookie("sid", { secrets: [SECRET_A, undefined as unknown as string] });
+    assert.equal(await createCookie("sid", { secrets: [SECRET_A] }).parse(await rotated.serialize("v")), "v");
+  });
+
+  test("createCookie takes secrets: [process.env.COOKIE_SECRET] with the variable unset: the development secret (signed, one warning), or a clear error in production", async () => {
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { createCookie } from "./cookie.js";
+      const theme = createCookie("theme", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
+      const other = createCookie("other", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
+      const plain = createCookie("plain", { secrets: [] });
+      const header = (await theme.serialize("dark")).split(";")[0];
+      console.log(JSON.stringify({ signed: theme.isSigned && other.isSigned, plain: plain.isSigned, back: await theme.parse(header) }));
+      `,
+    );
+    assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: '{"signed":true,"plain":false,"back":"dark"}\n' });
+    assert.deepEqual(lines(run.stderr), [
+      'tessera: cookie "theme": secrets has only undefined entries (is the variable it comes from unset?), using a random secret for this process only; ' +
+        "values will not survive a restart. Set secrets before production (generate one with `npx tessera secret`).",
+    ]);
+    const production = await runScript(
+      import.meta.url,
+      `
+      import { createCookie } from "./cookie.js";
+      try { createCookie("theme", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] }); console.log("created"); } catch (e) { console.log(e.name + ": " + e.message); }
+      `,
+      { NODE_ENV: "production" },
+    );
+    assert.equal(
+      production.stdout,
+      'SessionConfigError: cookie "theme": secrets has no secret: every entry is undefined (is the variable it comes from set in this environment?); generate one with `npx tessera secret`\n',
+    );
   });
 
   test("a storage without secrets outside production uses one per-process secret and warns once", async () => {

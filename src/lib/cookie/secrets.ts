@@ -95,38 +95,55 @@ function validateSecret(secret: unknown, where: string): void {
 
 let ephemeral: string | undefined;
 
+/** Whose secrets these are, as the messages name them: a storage's `cookie.secrets`, or one cookie's `secrets`. */
+export interface SecretsOwner {
+  /** The option, as validation errors name it: `cookie.secrets[1] is …`. */
+  option: string;
+  /** Before the option in the other messages: `cookie "theme": `, or nothing. */
+  prefix: string;
+  /** The variable the examples read the secret from, if there is one such. */
+  variable: string | undefined;
+  /** What a restart loses. */
+  values: string;
+}
+
+const STORAGE: SecretsOwner = { option: "cookie.secrets", prefix: "", variable: "SESSION_SECRET", values: "sessions" };
+
 /**
- * The secrets a storage runs with. `undefined` entries are left out, so that
- * `secrets: [process.env.SESSION_SECRET]` works with the variable unset: a
- * development process then gets one random secret (shared by every storage
- * in it) and a single warning. In production no secret is a configuration
- * error, because every restart would log everyone out and every server of a
- * fleet would reject the others' cookies. `null` and empty strings are still
- * refused by `validateSecrets`: they are set, and wrong. `crypto` draws the
- * development secret.
+ * The secrets a storage (or a cookie given `secrets`) runs with. `undefined`
+ * entries are left out, so that `secrets: [process.env.SESSION_SECRET]` works
+ * with the variable unset: a development process then gets one random secret
+ * (shared by every storage and cookie in it) and a single warning. In
+ * production no secret is a configuration error, because every restart would
+ * log everyone out and every server of a fleet would reject the others'
+ * cookies. `null` and empty strings are still refused by `validateSecrets`:
+ * they are set, and wrong. `crypto` draws the development secret.
  */
 export function secretsOrEphemeral(
   secrets: unknown,
   crypto: CryptoBackend,
   warn: (message: string) => void = console.warn,
+  owner: SecretsOwner = STORAGE,
 ): string[] {
   const given = Array.isArray(secrets) ? secrets.filter((s) => s !== undefined) : secrets;
   if (given !== undefined && !(Array.isArray(given) && given.length === 0)) {
-    return validateSecrets(given, "cookie.secrets");
+    return validateSecrets(given, owner.option);
   }
   const unset = Array.isArray(secrets) && secrets.length > 0;
+  const named = `${owner.prefix}${owner.option}`;
   if (isProduction()) {
     throw new SessionConfigError(
       unset
-        ? `cookie.secrets has no secret: every entry is undefined (is SESSION_SECRET set in this environment?); generate one with ${GENERATE}`
-        : `cookie.secrets is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
+        ? `${named} has no secret: every entry is undefined (is ${owner.variable ?? "the variable it comes from"} set in this environment?); generate one with ${GENERATE}`
+        : `${named} is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
     );
   }
   if (ephemeral === undefined) {
     ephemeral = crypto.toBase64Url(crypto.random(32));
+    const why = owner.variable ? `${owner.variable} unset?` : "is the variable it comes from unset?";
     warn(
-      `tessera: ${unset ? "cookie.secrets has only undefined entries (SESSION_SECRET unset?)" : "no cookie.secrets given"}, ` +
-        "using a random secret for this process only; sessions will not survive a restart. " +
+      `tessera: ${unset ? `${named} has only undefined entries (${why})` : `no ${named} given`}, ` +
+        `using a random secret for this process only; ${owner.values} will not survive a restart. ` +
         `Set secrets before production (generate one with ${GENERATE}).`,
     );
   }
