@@ -71,7 +71,7 @@ export function createCookie(name: string, options: CookieOptions = {}): Cookie 
   // `secrets: [process.env.COOKIE_SECRET]` with the variable unset works as it does for a
   // storage: the development secret, or an error in production. No secrets (or none listed) is a plain cookie.
   const plain = given === undefined || (Array.isArray(given) && given.length === 0);
-  const owner = { option: "secrets", prefix: `cookie ${JSON.stringify(name)}: `, variable: undefined, values: "values" };
+  const owner = { option: "secrets", prefix: `cookie ${JSON.stringify(name)}: `, variable: "its variable", values: "values" };
   return new SealedCookie(name, options, plain ? [] : secretsOrEphemeral(given, cryptoFor(options.crypto), console.warn, owner));
 }
 

@@ -109,7 +109,7 @@ describe("secrets", () => {
     );
     assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: '{"signed":true,"plain":false,"back":"dark"}\n' });
     assert.deepEqual(lines(run.stderr), [
-      'tessera: cookie "theme": secrets has only undefined entries (is the variable it comes from unset?), using a random secret for this process only; ' +
+      'tessera: cookie "theme": secrets has only undefined entries (its variable unset?), using a random secret for this process only; ' +
         "values will not survive a restart. Set secrets before production (generate one with `npx tessera secret`).",
     ]);
     const production = await runScript(
@@ -122,7 +122,7 @@ describe("secrets", () => {
     );
     assert.equal(
       production.stdout,
-      'SessionConfigError: cookie "theme": secrets has no secret: every entry is undefined (is the variable it comes from set in this environment?); generate one with `npx tessera secret`\n',
+      'SessionConfigError: cookie "theme": secrets has no secret: every entry is undefined (is its variable set in this environment?); generate one with `npx tessera secret`\n',
     );
   });
 

@@ -101,8 +101,8 @@ export interface SecretsOwner {
   option: string;
   /** Before the option in the other messages: `cookie "theme": `, or nothing. */
   prefix: string;
-  /** The variable the examples read the secret from, if there is one such. */
-  variable: string | undefined;
+  /** Where the examples read the secret from. */
+  variable: string;
   /** What a restart loses. */
   values: string;
 }
@@ -134,15 +134,14 @@ export function secretsOrEphemeral(
   if (isProduction()) {
     throw new SessionConfigError(
       unset
-        ? `${named} has no secret: every entry is undefined (is ${owner.variable ?? "the variable it comes from"} set in this environment?); generate one with ${GENERATE}`
+        ? `${named} has no secret: every entry is undefined (is ${owner.variable} set in this environment?); generate one with ${GENERATE}`
         : `${named} is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
     );
   }
   if (ephemeral === undefined) {
     ephemeral = crypto.toBase64Url(crypto.random(32));
-    const why = owner.variable ? `${owner.variable} unset?` : "is the variable it comes from unset?";
     warn(
-      `tessera: ${unset ? `${named} has only undefined entries (${why})` : `no ${named} given`}, ` +
+      `tessera: ${unset ? `${named} has only undefined entries (${owner.variable} unset?)` : `no ${named} given`}, ` +
         `using a random secret for this process only; ${owner.values} will not survive a restart. ` +
         `Set secrets before production (generate one with ${GENERATE}).`,
     );
