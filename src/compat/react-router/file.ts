@@ -36,8 +36,9 @@ export function createFileSessionStorage<Data = SessionData, FlashData = Data>({
 }): SessionStorage<Data, FlashData> {
   const idBytes = ids === "react-router" ? 8 : 16;
   const write = async (file: string, data: unknown, expires: Date | undefined, flag: "wx" | "w") => {
-    await mkdir(dirname(file), { recursive: true });
+    // Serialized first: a value JSON refuses (a BigInt, a cycle) leaves nothing behind, not even the directory.
     const content = JSON.stringify({ data, expires });
+    await mkdir(dirname(file), { recursive: true });
     if (flag === "wx") return writeFile(file, content, { encoding: "utf-8", flag, mode: 0o600 });
     const tmp = `${file}.${newHexId()}.tmp`;
     await writeFile(tmp, content, { encoding: "utf-8", mode: 0o600 });
