@@ -32,12 +32,13 @@ end
 -- After a write: {1}, or {1, owner} when the owner's index entry would end
 -- before the session and no index write went out beside this one.
 local function indexed(covered, score, expires)
-  local owner = redis.call('HGET', k, 'm:u')
+  local v = redis.call('HMGET', k, 'm:u', 'm:x')
+  local owner = v[1]
   if not owner then
     redis.call('HDEL', k, 'm:x')
     return {1}
   end
-  local x = tonumber(redis.call('HGET', k, 'm:x') or '0')
+  local x = tonumber(v[2] or '0')
   if covered == '=' .. owner then
     if tonumber(score) > x then redis.call('HSET', k, 'm:x', score) end
     return {1}
