@@ -8,7 +8,7 @@ import { storeCall } from "./store-call.js";
 import { StoreBackend } from "./store-backend.js";
 import { sessionCheck } from "./schema.js";
 import { signInPolicy, type SignInOptions } from "./sign-in-policy.js";
-import type { SessionStorage, StorageOptions, UserKey } from "./storage.js";
+import type { SessionStorage, StorageOptions } from "./storage.js";
 import { resolveTimeouts } from "./timeouts.js";
 import { UserSessions, type SessionInfo } from "./user-sessions.js";
 
@@ -17,12 +17,11 @@ export type { SessionInfo } from "./user-sessions.js";
 /** The options of every id storage: the storage's, and the user index's key. */
 export interface IdStorageOptions<Data = SessionData> extends StorageOptions<Data>, SignInOptions {
   /**
-   * The session key that holds the user id (a key of the session's data whose
-   * values are strings or numbers, so a typo, or a key holding an object, does
-   * not compile). With it, `listSessions(userId)` and
+   * The session key that holds the user id (a key of the session's data, so a
+   * typo does not compile). With it, `listSessions(userId)` and
    * `destroyAllSessions(userId)` ("log out everywhere else") work.
    */
-  userKey?: NoInfer<UserKey<Data>> | undefined;
+  userKey?: NoInfer<keyof Data & string> | undefined;
 }
 
 export interface IdSessionStorageOptions<Data = SessionData> extends IdStorageOptions<Data> {

@@ -2,11 +2,11 @@ import { Revocation, type RevocationOptions } from "../revocation/revocation.js"
 import type { Session, SessionData } from "../session/session.js";
 import { cookieStorageParts, type CookieSessionStorageOptions } from "./cookie-storage.js";
 import { Engine, type EngineParts } from "./engine.js";
-import type { SessionStorage, UserKey } from "./storage.js";
+import type { SessionStorage } from "./storage.js";
 
 export interface RevocableCookieSessionStorageOptions<Data = SessionData> extends CookieSessionStorageOptions<Data> {
   /** The session key that holds the user id: each signed-in session's cookie is stamped with that user's generation. */
-  userKey: NoInfer<UserKey<Data>>;
+  userKey: NoInfer<keyof Data & string>;
   /** Where the generations live, how long an answer is trusted, and what a store that is down means. */
   revocation: RevocationOptions;
 }

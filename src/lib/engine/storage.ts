@@ -34,15 +34,6 @@ export interface SessionCookieOptions extends Omit<CookieOptions, "secrets"> {
  */
 export type TransportOption = "cookie" | { header: string };
 
-/**
- * The keys of `Data` that can hold a user id (`userKey`): those whose values
- * are strings or numbers (`undefined` and `null` aside, for a session nobody
- * signed in to yet). With untyped data, any key.
- */
-export type UserKey<Data> = {
-  [K in keyof Data & string]-?: unknown extends Data[K] ? K : Exclude<Data[K], undefined | null> extends string | number ? K : never;
-}[keyof Data & string];
-
 /** How a response carries `save`'s value. */
 export interface HeaderOperation {
   /** `Set-Cookie`, or the configured token header. */
