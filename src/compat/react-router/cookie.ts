@@ -1,5 +1,6 @@
 import { parseCookie, stringifySetCookie, type ParseOptions, type SerializeOptions as CookieSerializeOptions } from "cookie";
 import { cryptoFor } from "../../lib/crypto/backend.js";
+import { secretsOrEphemeral } from "../../lib/cookie/secrets.js";
 import { SessionConfigError } from "../../lib/errors.js";
 import type { Key } from "../../lib/crypto/types.js";
 import { warnIfFixedExpiry } from "./warnings.js";
@@ -12,8 +13,13 @@ import { warnIfFixedExpiry } from "./warnings.js";
  * or @remix-run/node are read here, and the reverse.
  */
 export interface CookieOptions extends ParseOptions, CookieSerializeOptions {
-  /** Secrets, newest first: the first signs, all verify. */
-  secrets?: string[];
+  /**
+   * Secrets, newest first: the first signs, all verify. An `undefined` entry
+   * (a variable that is not set) is left out; with only such entries a
+   * development process signs with a random secret of its own, and production
+   * is a `SessionConfigError`.
+   */
+  secrets?: ReadonlyArray<string | undefined>;
 }
 
 export interface CookieParseOptions extends ParseOptions {}
@@ -82,14 +88,8 @@ function decodeData(value: string): unknown {
 }
 
 export function createCookie(name: string, cookieOptions: CookieOptions = {}): Cookie {
-  const { secrets = [], ...options } = { path: "/", sameSite: "lax" as const, ...cookieOptions };
-  // An empty (or missing) secret is an empty HMAC key: anyone could sign with it. react-router
-  // rejects every serialize and parse of such a cookie (Web Crypto refuses the key); here it is
-  // refused at once.
-  const empty = secrets.findIndex((secret) => secret == null || secret === "");
-  if (empty !== -1) {
-    throw new SessionConfigError(`cookie "${name}": secrets[${empty}] is ${secrets[empty] === "" ? "empty" : String(secrets[empty])}; every secret must be a real key`);
-  }
+  const { secrets: given = [], ...options } = { path: "/", sameSite: "lax" as const, ...cookieOptions };
+  const secrets = secretsOf(name, given);
   warnIfFixedExpiry(name, options.expires);
   return {
     get name() {
@@ -120,6 +120,23 @@ export function createCookie(name: string, cookieOptions: CookieOptions = {}): C
       return stringifySetCookie(name, encoded, { ...options, ...serializeOptions });
     },
   };
+}
+
+/**
+ * The secrets a cookie signs with. An empty or null one would be an empty HMAC
+ * key, which anyone can reproduce: refused (react-router accepts it, then every
+ * use that reaches it fails, since Web Crypto refuses the key). An undefined
+ * one (an unset variable) is left out, as tessera's own storages do, and a list
+ * of nothing else gets the development secret, or an error in production: it
+ * never turns into an unsigned cookie. Lengths are not checked: react-router
+ * signs with any secret, and so does this layer.
+ */
+function secretsOf(name: string, given: ReadonlyArray<string | undefined>): string[] {
+  const bad = given.findIndex((secret) => secret === null || secret === "");
+  if (bad !== -1) throw new SessionConfigError(`cookie "${name}": secrets[${bad}] is ${given[bad] === "" ? "empty" : "null"}; every secret must be a real key`);
+  const secrets = given.filter((secret): secret is string => secret !== undefined);
+  if (secrets.length > 0 || given.length === 0) return secrets;
+  return secretsOrEphemeral(given, cryptoFor(), console.warn, { option: "secrets", prefix: `cookie ${JSON.stringify(name)}: `, variable: "its variable", values: "sessions" });
 }
 
 export function isCookie(object: unknown): object is Cookie {

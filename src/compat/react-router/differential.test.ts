@@ -10,6 +10,7 @@ import { after, before, describe, mock, test } from "node:test";
 import fc from "fast-check";
 import * as rr from "react-router";
 import * as ours from "../../react-router.js";
+import { runScript } from "../../../test/isolated.js";
 
 type Impl = Pick<typeof ours, "createCookie" | "isCookie" | "createCookieSessionStorage" | "createMemorySessionStorage" | "createSession" | "isSession">;
 const theirs = rr as unknown as Impl;
@@ -219,7 +220,7 @@ describe("createCookie: react-router and tessera give the same answers", () => {
     );
   });
 
-  test("secret lists holding an empty secret: theirs rejects every serialize and parse, ours refuses the cookie at creation (README: an empty secret)", async () => {
+  test("secret lists holding an empty secret: ours refuses the cookie at creation; theirs fails each serialize or parse that reaches the empty key (README: an empty secret)", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.oneof(secret, fc.constant("")), { minLength: 1, maxLength: 3 }).filter((list) => list.includes("")),
@@ -230,13 +231,51 @@ describe("createCookie: react-router and tessera give the same answers", () => {
           const empty = secretList.indexOf("");
           assert.deepEqual(b, { threw: `SessionConfigError: cookie "c": secrets[${empty}] is empty; every secret must be a real key` });
           // Theirs signs with the first secret (an empty value is not signed) and verifies with each in turn
-          // until one matches: an empty one breaks every use that reaches it.
+          // until one matches: an empty one breaks each use that reaches it (a parse of a cookie no earlier secret signed).
           if (empty === 0 && value !== "") assert.match((await outcome(() => a.serialize(value)) as { threw: string }).threw, /Zero-length key/);
           assert.match((await outcome(() => a.parse("c=e30.AAAA")) as { threw: string }).threw, /Zero-length key/);
         },
       ),
       runs(20),
     );
+  });
+
+  test("a null secret is refused too; an undefined one (an unset variable) is left out, and only undefined ones sign with the development secret", async () => {
+    assert.throws(() => mine.createCookie("c", { secrets: ["s1", null as unknown as string] }), { name: "SessionConfigError", message: 'cookie "c": secrets[1] is null; every secret must be a real key' });
+    // Theirs signs with String(null), "null": a key anyone can guess.
+    assert.match(await theirs.createCookie("c", { secrets: [null as unknown as string] }).serialize("v"), /^c=InYi\.[^;]+; Path=\/; SameSite=Lax$/);
+    await fc.assert(
+      fc.asyncProperty(fc.array(secret, { minLength: 1, maxLength: 2 }), fc.nat({ max: 3 }), jsonSafe, async (real, at, value) => {
+        const list = [...real];
+        list.splice(Math.min(at, list.length - 1) + 1, 0, undefined as unknown as string); // after the first: theirs signs with it still
+        const a = theirs.createCookie("c", { secrets: list });
+        const b = mine.createCookie("c", { secrets: list });
+        const out = await a.serialize(value);
+        assert.equal(await b.serialize(value), out);
+        assert.deepEqual(await b.parse(pair(out)), await a.parse(pair(out)));
+      }),
+      runs(40),
+    );
+    const run = await runScript(
+      import.meta.url,
+      `
+      import { createCookie } from "../../react-router.js";
+      const c = createCookie("c", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
+      const header = (await c.serialize({ a: 1 })).split(";")[0];
+      console.log(JSON.stringify({ signed: c.isSigned, back: await c.parse(header), forged: await c.parse("c=eyJhIjoxfQ%3D%3D") }));
+      `,
+    );
+    assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: '{"signed":true,"back":{"a":1},"forged":null}\n' });
+    assert.match(run.stderr, /cookie "c": secrets has only undefined entries \(its variable unset\?\), using a random secret for this process only/);
+    const production = await runScript(
+      import.meta.url,
+      `
+      import { createCookie } from "../../react-router.js";
+      try { createCookie("c", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] }); console.log("created"); } catch (e) { console.log(e.name + ": " + e.message); }
+      `,
+      { NODE_ENV: "production" },
+    );
+    assert.match(production.stdout, /^SessionConfigError: cookie "c": secrets has no secret: every entry is undefined/);
   });
 
   // A fragment of a generated Cookie header: materialized once the writer's real cookie values are known.

@@ -22,7 +22,7 @@ export interface CookieOptions extends CookieAttributes {
    * Secrets, newest first: the first signs (or encrypts), every one verifies
    * (or decrypts). Each at least 32 bytes. Without secrets the cookie is plain.
    */
-  secrets?: string[] | undefined;
+  secrets?: ReadonlyArray<string | undefined> | undefined;
   /** Encrypt with AES-256-GCM instead of only signing. Needs `secrets`. */
   encrypt?: boolean | undefined;
   /**

@@ -82,6 +82,11 @@ describe("secrets", () => {
     for (const placeholder of PLACEHOLDERS) assert.match(placeholder, /[^0-9a-f]/, placeholder);
   });
 
+  test("an entry is named by its place in the list as given, undefined entries counted", () => {
+    assert.throws(() => createCookie("sid", { secrets: [undefined, "short"] }), { message: "secrets[1] is 5 bytes; secrets need at least 32: generate one with `npx tessera secret`" });
+    assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [undefined, SECRET_A, ""] } }), { message: "cookie.secrets[2] is empty: remove it; every secret must be a real key" });
+  });
+
   test("G3: the message says how long the secret is and how to make one", () => {
     assert.throws(() => createCookie("sid", { secrets: ["short"] }), /secrets\[0\] is 5 bytes; secrets need at least 32: generate one with `npx tessera secret`/);
   });
@@ -100,7 +105,10 @@ describe("secrets", () => {
       import.meta.url,
       `
       import { createCookie } from "./cookie.js";
+      import { createCookieSessionStorage } from "../engine/cookie-storage.js";
+      createCookieSessionStorage({ cookie: { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] } });
       const theme = createCookie("theme", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
+      createCookie("theme", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
       const other = createCookie("other", { secrets: [process.env.TESSERA_TEST_UNSET_SECRET] });
       const plain = createCookie("plain", { secrets: [] });
       const header = (await theme.serialize("dark")).split(";")[0];
@@ -108,9 +116,14 @@ describe("secrets", () => {
       `,
     );
     assert.deepEqual({ code: run.code, stdout: run.stdout }, { code: 0, stdout: '{"signed":true,"plain":false,"back":"dark"}\n' });
+    // One line for the storages, and one for each cookie name: a storage that warned first does not hide a cookie's missing secret.
+    const line = (who: string, why: string, values: string) =>
+      `tessera: ${who} has only undefined entries (${why} unset?), using a random secret for this process only; ` +
+      `${values} will not survive a restart. Set secrets before production (generate one with \`npx tessera secret\`).`;
     assert.deepEqual(lines(run.stderr), [
-      'tessera: cookie "theme": secrets has only undefined entries (its variable unset?), using a random secret for this process only; ' +
-        "values will not survive a restart. Set secrets before production (generate one with `npx tessera secret`).",
+      line("cookie.secrets", "SESSION_SECRET", "sessions"),
+      line('cookie "theme": secrets', "its variable", "values"),
+      line('cookie "other": secrets', "its variable", "values"),
     ]);
     const production = await runScript(
       import.meta.url,

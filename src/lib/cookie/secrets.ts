@@ -56,12 +56,13 @@ const MIN_SECRET_BYTES = 32;
  * Checks `secrets` as given by the user and returns them. Every failure is a
  * `SessionConfigError` that says which entry is wrong and what to do instead.
  */
-export function validateSecrets(secrets: unknown, option = "secrets"): string[] {
+export function validateSecrets(secrets: unknown, option = "secrets", leaveOutUndefined = false): string[] {
   if (!Array.isArray(secrets)) {
     throw new SessionConfigError(`option ${option} must be an array of strings, newest first; got ${typeof secrets}`);
   }
-  secrets.forEach((secret, i) => validateSecret(secret, `${option}[${i}]`));
-  return secrets as string[];
+  // Each entry is named by its place in the list as given, undefined ones counted.
+  secrets.forEach((secret, i) => (leaveOutUndefined && secret === undefined) || validateSecret(secret, `${option}[${i}]`));
+  return leaveOutUndefined ? secrets.filter((secret) => secret !== undefined) : (secrets as string[]);
 }
 
 function validateSecret(secret: unknown, where: string): void {
@@ -94,6 +95,8 @@ function validateSecret(secret: unknown, where: string): void {
 }
 
 let ephemeral: string | undefined;
+/** Who was told of the development secret: each storage kind or cookie once, not only the first. */
+const warned = new Set<string>();
 
 /** Whose secrets these are, as the messages name them: a storage's `cookie.secrets`, or one cookie's `secrets`. */
 export interface SecretsOwner {
@@ -125,9 +128,8 @@ export function secretsOrEphemeral(
   warn: (message: string) => void = console.warn,
   owner: SecretsOwner = STORAGE,
 ): string[] {
-  const given = Array.isArray(secrets) ? secrets.filter((s) => s !== undefined) : secrets;
-  if (given !== undefined && !(Array.isArray(given) && given.length === 0)) {
-    return validateSecrets(given, owner.option);
+  if (secrets !== undefined && !(Array.isArray(secrets) && secrets.every((s) => s === undefined))) {
+    return validateSecrets(secrets, owner.option, true);
   }
   const unset = Array.isArray(secrets) && secrets.length > 0;
   const named = `${owner.prefix}${owner.option}`;
@@ -138,8 +140,9 @@ export function secretsOrEphemeral(
         : `${named} is required in production: pass secrets: [process.env.SESSION_SECRET] (generate one with ${GENERATE})`,
     );
   }
-  if (ephemeral === undefined) {
-    ephemeral = crypto.toBase64Url(crypto.random(32));
+  ephemeral ??= crypto.toBase64Url(crypto.random(32));
+  if (!warned.has(named)) {
+    warned.add(named);
     warn(
       `tessera: ${unset ? `${named} has only undefined entries (${owner.variable} unset?)` : `no ${named} given`}, ` +
         `using a random secret for this process only; ${owner.values} will not survive a restart. ` +
