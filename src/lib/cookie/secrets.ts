@@ -56,13 +56,13 @@ const MIN_SECRET_BYTES = 32;
  * Checks `secrets` as given by the user and returns them. Every failure is a
  * `SessionConfigError` that says which entry is wrong and what to do instead.
  */
-export function validateSecrets(secrets: unknown, option = "secrets", leaveOutUndefined = false): string[] {
+export function validateSecrets(secrets: unknown, option = "secrets"): string[] {
   if (!Array.isArray(secrets)) {
     throw new SessionConfigError(`option ${option} must be an array of strings, newest first; got ${typeof secrets}`);
   }
-  // Each entry is named by its place in the list as given, undefined ones counted.
-  secrets.forEach((secret, i) => (leaveOutUndefined && secret === undefined) || validateSecret(secret, `${option}[${i}]`));
-  return leaveOutUndefined ? secrets.filter((secret) => secret !== undefined) : (secrets as string[]);
+  // An undefined entry (an unset variable) is left out; each other one is named by its place in the list as given.
+  secrets.forEach((secret, i) => secret === undefined || validateSecret(secret, `${option}[${i}]`));
+  return secrets.filter((secret) => secret !== undefined);
 }
 
 function validateSecret(secret: unknown, where: string): void {
@@ -129,7 +129,7 @@ export function secretsOrEphemeral(
   owner: SecretsOwner = STORAGE,
 ): string[] {
   if (secrets !== undefined && !(Array.isArray(secrets) && secrets.every((s) => s === undefined))) {
-    return validateSecrets(secrets, owner.option, true);
+    return validateSecrets(secrets, owner.option);
   }
   const unset = Array.isArray(secrets) && secrets.length > 0;
   const named = `${owner.prefix}${owner.option}`;
