@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, mock, test } from "node:test";
+import { applySessionOp, outcome, sessionOp } from "../../../test/session-steps.js";
 import fc from "fast-check";
 import * as rr from "react-router";
 import * as ours from "../../react-router.js";
@@ -23,15 +24,6 @@ const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 const pair = (setCookie: string) => setCookie.split(";")[0]!;
 
-type Outcome = { ok: unknown } | { threw: string };
-/** The value, or the error by name and message (a rejection and a synchronous throw alike). */
-async function outcome(fn: () => unknown): Promise<Outcome> {
-  try {
-    return { ok: await fn() };
-  } catch (e) {
-    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
 /** A Date compared by its time value, Invalid Dates included (assert.deepEqual calls two Invalid Dates different). */
 const time = (d: Date | undefined) => (d === undefined ? "none" : String(d.getTime()));
 
@@ -346,39 +338,13 @@ describe("createCookie: react-router and tessera give the same answers", () => {
 
 // ---- sessions and storages -------------------------------------------------------------------
 
-const sessionOp = (values: fc.Arbitrary<unknown>) =>
-  fc.oneof(
-    fc.record({ op: fc.constant("set" as const), key, value: values }),
-    fc.record({ op: fc.constant("flash" as const), key, value: values }),
-    fc.record({ op: fc.constant("unset" as const), key }),
-    fc.record({ op: fc.constant("get" as const), key }),
-    fc.record({ op: fc.constant("has" as const), key }),
-    fc.record({ op: fc.constant("data" as const) }),
-  );
-type SessionOp = { op: "set" | "flash"; key: string; value: unknown } | { op: "unset" | "get" | "has"; key: string } | { op: "data" };
-function applySessionOp(session: ours.Session, step: SessionOp): unknown {
-  switch (step.op) {
-    case "set":
-      return session.set(step.key, step.value);
-    case "flash":
-      return session.flash(step.key, step.value);
-    case "unset":
-      return session.unset(step.key);
-    case "get":
-      return session.get(step.key);
-    case "has":
-      return session.has(step.key);
-    case "data":
-      return session.data;
-  }
-}
 /** What a session shows without consuming anything: its id and its data (flash values under their `__flash_<key>__` names). */
 const observe = (session: ours.Session) => ({ id: session.id, data: session.data });
 
 describe("createSession and isSession", () => {
   test("same id, data, and get/has/set/flash/unset answers (get consumes a flash value)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(key, jsonish, { maxKeys: 4 }), text, fc.array(sessionOp(jsonish), { maxLength: 12 }), async (initial, id, steps) => {
+      fc.asyncProperty(fc.dictionary(key, jsonish, { maxKeys: 4 }), text, fc.array(sessionOp(key, jsonish), { maxLength: 12 }), async (initial, id, steps) => {
         const a = theirs.createSession(initial, id);
         const b = mine.createSession(initial, id);
         assert.equal(mine.isSession(a), true);
@@ -397,7 +363,7 @@ describe("createSession and isSession", () => {
 
 const storageStep = (values: fc.Arbitrary<unknown>) =>
   fc.oneof(
-    { weight: 6, arbitrary: sessionOp(values) },
+    { weight: 6, arbitrary: sessionOp(key, values) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant("commit" as const), options: overrides }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("destroy" as const), options: overrides }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant("reload" as const), cross: fc.boolean(), tamper: fc.option(mutation, { nil: undefined }) }) },

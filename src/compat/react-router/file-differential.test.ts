@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, mock, test } from "node:test";
 import * as rrNode from "@react-router/node";
+import { applySessionOp, outcome, sessionOp, type Outcome } from "../../../test/session-steps.js";
 import fc from "fast-check";
 import * as rr from "react-router";
 import * as ours from "../../react-router.js";
@@ -28,15 +29,6 @@ const pair = (setCookie: string) => setCookie.split(";")[0]!;
 /** A Set-Cookie with the value (the session id) masked: ids differ by design (README: "file ids"). */
 const maskId = (setCookie: string) => setCookie.replace(/^([^=]*)=([^;]+)/, "$1=<id>");
 
-type Outcome = { ok: unknown } | { threw: string };
-/** The value, or the error by name and message (a rejection and a synchronous throw alike). */
-async function outcome(fn: () => unknown): Promise<Outcome> {
-  try {
-    return { ok: await fn() };
-  } catch (e) {
-    return { threw: `${(e as Error).name}: ${(e as Error).message}` };
-  }
-}
 const masked = (o: Outcome): Outcome => ("ok" in o && typeof o.ok === "string" ? { ok: maskId(o.ok) } : o);
 
 // ---- generated inputs ----------------------------------------------------------------------
@@ -156,31 +148,6 @@ function forgedValue(spec: { derive: string } | { id: string }, own: unknown): s
   return id.slice(0, -1) + (id.endsWith("0") ? "1" : "0"); // the id next to it
 }
 
-const sessionOp = fc.oneof(
-  fc.record({ op: fc.constant("set" as const), key, value: jsonish }),
-  fc.record({ op: fc.constant("flash" as const), key, value: jsonish }),
-  fc.record({ op: fc.constant("unset" as const), key }),
-  fc.record({ op: fc.constant("get" as const), key }),
-  fc.record({ op: fc.constant("has" as const), key }),
-  fc.record({ op: fc.constant("data" as const) }),
-);
-type SessionOp = { op: "set" | "flash"; key: string; value: unknown } | { op: "unset" | "get" | "has"; key: string } | { op: "data" };
-function applySessionOp(session: ours.Session, step: SessionOp): unknown {
-  switch (step.op) {
-    case "set":
-      return session.set(step.key, step.value);
-    case "flash":
-      return session.flash(step.key, step.value);
-    case "unset":
-      return session.unset(step.key);
-    case "get":
-      return session.get(step.key);
-    case "has":
-      return session.has(step.key);
-    case "data":
-      return session.data;
-  }
-}
 
 const read = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("own" as const) }) },
@@ -193,7 +160,7 @@ const read = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("among" as const), where: fc.constantFrom("first", "last", "afterJunk") }) },
 );
 const step = fc.oneof(
-  { weight: 5, arbitrary: sessionOp },
+  { weight: 5, arbitrary: sessionOp(key, jsonish) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("big" as const), key, size: fc.integer({ min: 4000, max: 20_000 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("commit" as const), options: overrides }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("destroy" as const), options: overrides }) },

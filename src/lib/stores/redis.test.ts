@@ -126,6 +126,24 @@ const key = () => randomBytes(32).toString("base64url");
 const record = (now: number, extra: Partial<SessionRecord> = {}): SessionRecord => ({ data: { a: 1 }, createdAt: now, lastSeenAt: now, expiresAt: now + 60_000, ...extra });
 const patch = (now: number, extra: Partial<SessionPatch> = {}): SessionPatch => ({ clear: false, set: {}, unset: [], lastSeenAt: now, expiresAt: now + 60_000, ...extra });
 
+/**
+ * A client of `kind` that reaches the shared server through a proxy the test can stop, reconnecting
+ * every 100 ms; ioredis gives a command up after `retries` reconnects (null: never).
+ */
+async function behindProxy(kind: Kind, retries: number | null) {
+  const { hostname, port } = new URL(REDIS_URL);
+  const proxy = new TcpProxy({ host: hostname, port: Number(port || 6379) });
+  await proxy.start();
+  const url = `redis://127.0.0.1:${proxy.port}`;
+  const client =
+    kind === "node-redis"
+      ? createClient({ url, socket: { reconnectStrategy: () => 100 } })
+      : new Redis(url, { maxRetriesPerRequest: retries, retryStrategy: () => 100 });
+  client.on("error", () => {});
+  if (kind === "node-redis") await (client as ReturnType<typeof createClient>).connect();
+  return { proxy, client };
+}
+
 describe("redis store", { skip }, () => {
   test("the TTL is set with the write, really expires the key, and a touch refreshes it", async () => {
     const store = new RedisStore({ client: inspector, prefix });
@@ -185,16 +203,7 @@ describe("redis store", { skip }, () => {
 
   for (const kind of ["node-redis", "ioredis"] as const) {
     test(`an outage (${kind}): read and save reject with SessionStoreError in bounded time, then the same storage recovers`, async () => {
-      const { hostname, port } = new URL(REDIS_URL);
-      const proxy = new TcpProxy({ host: hostname, port: Number(port || 6379) });
-      await proxy.start();
-      const url = `redis://127.0.0.1:${proxy.port}`;
-      const client =
-        kind === "node-redis"
-          ? createClient({ url, socket: { reconnectStrategy: () => 100 } })
-          : new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-      client.on("error", () => {});
-      if (kind === "node-redis") await (client as ReturnType<typeof createClient>).connect();
+      const { proxy, client } = await behindProxy(kind, 1);
       try {
         const storage = createRedisSessionStorage({ client: client as never, prefix, timeout: 1000, cookie: { secrets: [SECRET_A] } });
         await survivesOutage(storage, proxy, 5000);
@@ -213,16 +222,7 @@ describe("redis store: a command that timed out while the client reconnects", { 
     // ioredis has no such thing, so its queued command runs once the server is back (README: disable its offline queue).
     const later = kind === "node-redis" ? "never runs once the server is back" : "runs once the server is back, unless its offline queue is off";
     test(`a save that answered SessionStoreError ${later}; a logout that did runs (${kind})`, async () => {
-      const { hostname, port } = new URL(REDIS_URL);
-      const proxy = new TcpProxy({ host: hostname, port: Number(port || 6379) });
-      await proxy.start();
-      const url = `redis://127.0.0.1:${proxy.port}`;
-      const client =
-        kind === "node-redis"
-          ? createClient({ url, socket: { reconnectStrategy: () => 100 } })
-          : new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
-      client.on("error", () => {});
-      if (kind === "node-redis") await (client as ReturnType<typeof createClient>).connect();
+      const { proxy, client } = await behindProxy(kind, null);
       try {
         const storage = createRedisSessionStorage({ client: client as never, prefix, timeout: 300, cookie: { secrets: [SECRET_A] } });
         const first = await storage.read(null);
