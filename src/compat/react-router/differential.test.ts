@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, describe, mock, test } from "node:test";
-import { applySessionOp, outcome, sessionOp } from "../../../test/session-steps.js";
+import { applySessionOp, mutate, mutation, outcome, sessionOp } from "../../../test/differential.js";
 import fc from "fast-check";
 import * as rr from "react-router";
 import * as ours from "../../react-router.js";
@@ -120,27 +120,7 @@ const parseOptions = fc.oneof(
   { weight: 1, arbitrary: fc.nat(decoders.length - 1).map((i) => ({ decode: decoders[i] as (s: string) => string })) },
 );
 
-/** One change to a valid cookie value: a flipped, cut, dropped or inserted character, or the signature moved. */
-const mutation = fc.record({ kind: fc.constantFrom("flip", "cut", "drop", "insert", "swap", "dot"), at: fc.nat(), char: fc.oneof(ascii, unicode, special) });
-function mutate(value: string, { kind, at, char }: { kind: string; at: number; char: string }): string {
-  const i = value.length === 0 ? 0 : at % value.length;
-  switch (kind) {
-    case "flip":
-      return value.slice(0, i) + char + value.slice(i + 1);
-    case "cut":
-      return value.slice(0, i);
-    case "drop":
-      return value.slice(0, i) + value.slice(i + 1);
-    case "insert":
-      return value.slice(0, i) + char + value.slice(i);
-    case "swap": {
-      const [head, ...rest] = value.split(".");
-      return [...rest, head].join(".");
-    }
-    default:
-      return value + ".";
-  }
-}
+const tampering = mutation(fc.oneof(ascii, unicode, special));
 
 // ---- setup -----------------------------------------------------------------------------------
 
@@ -273,7 +253,7 @@ describe("createCookie: react-router and tessera give the same answers", () => {
   // A fragment of a generated Cookie header: materialized once the writer's real cookie values are known.
   const fragment = fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("valid" as const), value: jsonSafe }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant("tampered" as const), value: jsonSafe, change: mutation }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("tampered" as const), value: jsonSafe, change: tampering }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("raw" as const), text }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("base64" as const), bytes: fc.uint8Array({ maxLength: 24 }), signWith: fc.option(fc.nat(3), { nil: undefined }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("percent" as const), text, cut: fc.nat() }) },
@@ -366,7 +346,7 @@ const storageStep = (values: fc.Arbitrary<unknown>) =>
     { weight: 6, arbitrary: sessionOp(key, values) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant("commit" as const), options: overrides }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("destroy" as const), options: overrides }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("reload" as const), cross: fc.boolean(), tamper: fc.option(mutation, { nil: undefined }) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant("reload" as const), cross: fc.boolean(), tamper: fc.option(tampering, { nil: undefined }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("big" as const), key, size: fc.integer({ min: 2500, max: 4200 }) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 120_000 }) }) },
   );

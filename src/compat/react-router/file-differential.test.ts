@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, mock, test } from "node:test";
 import * as rrNode from "@react-router/node";
-import { applySessionOp, outcome, sessionOp, type Outcome } from "../../../test/session-steps.js";
+import { applySessionOp, mutate, mutation, outcome, sessionOp, type Outcome } from "../../../test/differential.js";
 import fc from "fast-check";
 import * as rr from "react-router";
 import * as ours from "../../react-router.js";
@@ -106,27 +106,7 @@ const storageCookie: fc.Arbitrary<CookieSpec> = fc.record({
   options: cookieOptions,
 });
 
-/** One change to a cookie: a flipped, cut, dropped or inserted character, or the signature moved. */
-const mutation = fc.record({ kind: fc.constantFrom("flip", "cut", "drop", "insert", "swap", "dot"), at: fc.nat(), char: fc.oneof(ascii, unicode, special) });
-function mutate(value: string, { kind, at, char }: { kind: string; at: number; char: string }): string {
-  const i = value.length === 0 ? 0 : at % value.length;
-  switch (kind) {
-    case "flip":
-      return value.slice(0, i) + char + value.slice(i + 1);
-    case "cut":
-      return value.slice(0, i);
-    case "drop":
-      return value.slice(0, i) + value.slice(i + 1);
-    case "insert":
-      return value.slice(0, i) + char + value.slice(i);
-    case "swap": {
-      const [head, ...rest] = value.split(".");
-      return [...rest, head].join(".");
-    }
-    default:
-      return value + ".";
-  }
-}
+const tampering = mutation(fc.oneof(ascii, unicode, special));
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: n, maxLength: n });
 /**
@@ -153,7 +133,7 @@ const read = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("own" as const) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("other" as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("none" as const), header: fc.constantFrom(null, "", undefined) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("tampered" as const), change: mutation }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("tampered" as const), change: tampering }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("forged" as const), id: forgedId }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("read" as const), from: fc.constant("garbage" as const), named: fc.boolean(), text }) },
   // The own cookie among others: before, after, or after a same-named junk one.

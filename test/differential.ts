@@ -1,6 +1,7 @@
 // What the differential tests of the react-router drop-in (src/compat/react-router/*differential.test.ts)
-// share: an answer or an error as one comparable value, and the generated steps on a session with
-// how each is applied, so that both libraries take exactly the same ones.
+// share: an answer or an error as one comparable value, the generated steps on a session with how
+// each is applied, and the changes that tamper with a cookie value, so that both libraries take
+// exactly the same ones.
 import fc from "fast-check";
 import type { Session } from "../src/react-router.js";
 
@@ -42,5 +43,35 @@ export function applySessionOp(session: Session, step: SessionOp): unknown {
       return session.has(step.key);
     case "data":
       return session.data;
+  }
+}
+
+export interface Mutation {
+  kind: "flip" | "cut" | "drop" | "insert" | "swap" | "dot";
+  at: number;
+  char: string;
+}
+
+/** One change to a cookie value, with characters from `chars`: a flipped, cut, dropped or inserted one, or the signature moved. */
+export const mutation = (chars: fc.Arbitrary<string>): fc.Arbitrary<Mutation> =>
+  fc.record({ kind: fc.constantFrom("flip", "cut", "drop", "insert", "swap", "dot"), at: fc.nat(), char: chars });
+
+export function mutate(value: string, { kind, at, char }: Mutation): string {
+  const i = value.length === 0 ? 0 : at % value.length;
+  switch (kind) {
+    case "flip":
+      return value.slice(0, i) + char + value.slice(i + 1);
+    case "cut":
+      return value.slice(0, i);
+    case "drop":
+      return value.slice(0, i) + value.slice(i + 1);
+    case "insert":
+      return value.slice(0, i) + char + value.slice(i);
+    case "swap": {
+      const [head, ...rest] = value.split(".");
+      return [...rest, head].join(".");
+    }
+    case "dot":
+      return value + ".";
   }
 }
