@@ -415,7 +415,7 @@ describe("createFileSessionStorage: @react-router/node and tessera give the same
 
   // Theirs throws when String(value) is 16 hex digits (a 16-digit number, an array of one such string): its getFile tests
   // the pattern on the coerced value, then calls id.slice / path.join with it. Ours answers a new session (README: "a
-  // signed cookie that holds no id").
+  // cookie that holds no id").
   test("a signed cookie holding a value that is not a string id: the same session, or where theirs throws, a new one", async () => {
     const dir = await mkdtemp(join(root, "values-"));
     const cookie = { name: "__session", secrets: ["s3cret"] };
