@@ -75,3 +75,23 @@ export function mutate(value: string, { kind, at, char }: Mutation): string {
       return value + ".";
   }
 }
+
+/**
+ * JSON-ish values built of these parts, with what JSON does not keep as it is when the parts
+ * hold it (undefined, Dates, -0, NaN): both libraries store JSON, so both change them alike.
+ */
+export function jsonishOf(parts: { text: fc.Arbitrary<string>; number: fc.Arbitrary<number>; date: fc.Arbitrary<Date>; key: fc.Arbitrary<string> }): fc.Arbitrary<unknown> {
+  return fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      parts.text,
+      parts.number,
+      fc.boolean(),
+      fc.constant(null),
+      parts.date,
+      fc.constant(undefined),
+      fc.array(tie("value"), { maxLength: 4 }),
+      fc.dictionary(parts.key, tie("value"), { maxKeys: 4 }),
+    ),
+  })).value;
+}
