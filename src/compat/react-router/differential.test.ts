@@ -348,18 +348,21 @@ function storageCookieArg(spec: { kind: string; name: string; options: ours.Cook
   return (spec.kind === "own" ? own : other).createCookie(spec.name, spec.options);
 }
 const cookieArgOf = (spec: { kind: string; name: string; options: ours.CookieOptions }, impl: Impl) => storageCookieArg(spec, impl, impl === theirs ? mine : theirs);
+/** Theirs and ours, each a storage `create` makes and a fresh session of it, no cookie yet. */
+async function sidesOf(create: (impl: Impl) => unknown): Promise<[Side, Side]> {
+  const side = async (impl: Impl): Promise<Side> => {
+    const storage = create(impl) as ours.SessionStorage;
+    return { storage, session: await storage.getSession(null), header: null };
+  };
+  return [await side(theirs), await side(mine)];
+}
 
 describe("createCookieSessionStorage: same Set-Cookie bytes and same sessions", () => {
   test("round trips of generated data and flash values, unset/has, commit and destroy overrides, reading the other's cookies, tampered cookies, the 4096 limit", async () => {
     await fc.assert(
       fc.asyncProperty(storageCookie, fc.array(storageStep(jsonish), { maxLength: 14 }), async (spec, steps) => {
         mock.timers.setTime(NOW);
-        const make = async (impl: Impl): Promise<Side> => {
-          const storage = impl.createCookieSessionStorage({ cookie: cookieArgOf(spec, impl) as never }) as ours.SessionStorage;
-          return { storage, session: await storage.getSession(null), header: null };
-        };
-        const a = await make(theirs);
-        const b = await make(mine);
+        const [a, b] = await sidesOf((impl) => impl.createCookieSessionStorage({ cookie: cookieArgOf(spec, impl) as never }));
         assert.deepEqual(observe(b.session), observe(a.session));
         for (const [i, step] of steps.entries()) {
           const label = `step ${i}: ${step.op}`;
@@ -406,12 +409,7 @@ const maskId = (setCookie: string) => setCookie.replace(/^([^=]*)=([^;]+)/, "$1=
 function memoryProperty(values: fc.Arbitrary<unknown>) {
   return fc.asyncProperty(storageCookie, fc.array(storageStep(values), { maxLength: 14 }), async (spec, steps) => {
     mock.timers.setTime(NOW);
-    const make = async (impl: Impl): Promise<Side> => {
-      const storage = impl.createMemorySessionStorage({ cookie: cookieArgOf(spec, impl) as never }) as ours.SessionStorage;
-      return { storage, session: await storage.getSession(null), header: null };
-    };
-    const a = await make(theirs);
-    const b = await make(mine);
+    const [a, b] = await sidesOf((impl) => impl.createMemorySessionStorage({ cookie: cookieArgOf(spec, impl) as never }));
     const view = (s: ours.Session) => ({ data: s.data }); // ids differ by design (README: memory ids)
     const signed = spec.kind !== "none" && (spec.options.secrets?.length ?? 0) > 0;
     for (const [i, step] of steps.entries()) {

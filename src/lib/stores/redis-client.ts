@@ -31,9 +31,8 @@ export interface RedisDurability {
  * Sends one command. `signal` aborts when tessera gave up waiting (the store's
  * `timeout`): node-redis then drops the command if it is still queued while
  * the client reconnects, so a save that answered `SessionStoreError` does not
- * run once the server is back (v5 and later name the option `abortSignal`, v4
- * `signal`: both are passed). ioredis has no such thing and ignores it
- * (README: its offline queue).
+ * run once the server is back (`abortWith`). ioredis has no such thing and
+ * ignores it (README: its offline queue).
  */
 export type Send = (args: string[], signal?: AbortSignal) => Promise<unknown>;
 
@@ -59,7 +58,10 @@ const routingKey = (args: string[]): string | undefined => (args[0] === "EVALSHA
 type Fn = (...args: unknown[]) => unknown;
 type IoredisLike = { call(command: string, args: string[]): Promise<unknown>; pipeline(): IoredisPipeline };
 type IoredisPipeline = { call(command: string, args: string[]): IoredisPipeline; exec(): Promise<Array<[Error | null, unknown]> | null> };
-type NodeRedisNode = { sendCommand(args: string[], options?: { abortSignal: AbortSignal; signal: AbortSignal }): Promise<unknown> };
+/** node-redis's options of one command, for an abort signal: v5 and later read `abortSignal`, v4 `signal`. */
+type NodeRedisOptions = { abortSignal: AbortSignal; signal: AbortSignal };
+const abortWith = (signal: AbortSignal | undefined): NodeRedisOptions | undefined => signal && { abortSignal: signal, signal };
+type NodeRedisNode = { sendCommand(args: string[], options?: NodeRedisOptions): Promise<unknown> };
 
 /** Recognises `client` and returns how to send commands through it; a `SessionConfigError` for anything else. */
 export function connectRedis(client: unknown, durability: RedisDurability | undefined, describe: (v: unknown) => string): RedisConnection {
@@ -107,8 +109,8 @@ function ioredis(c: Record<string, unknown>, durability: RedisDurability | undef
 }
 
 function nodeRedis(c: Record<string, unknown>, durability: RedisDurability | undefined): RedisConnection {
-  const sendCommand = c.sendCommand as (args: string[], options?: { abortSignal: AbortSignal; signal: AbortSignal }) => Promise<unknown>;
-  const send: Send = (args, signal) => sendCommand.call(c, args, signal && { abortSignal: signal, signal });
+  const sendCommand = c.sendCommand as (args: string[], options?: NodeRedisOptions) => Promise<unknown>;
+  const send: Send = (args, signal) => sendCommand.call(c, args, abortWith(signal));
   let write = send;
   if (durability) {
     const wait = ["WAIT", String(durability.replicas), String(durability.timeout)];
@@ -123,9 +125,9 @@ function nodeRedis(c: Record<string, unknown>, durability: RedisDurability | und
 }
 
 function nodeRedisCluster(c: Record<string, unknown>, durability: RedisDurability | undefined): RedisConnection {
-  const sendCommand = c.sendCommand as (firstKey: string | undefined, isReadonly: boolean, args: string[], options?: { abortSignal: AbortSignal; signal: AbortSignal }) => Promise<unknown>;
+  const sendCommand = c.sendCommand as (firstKey: string | undefined, isReadonly: boolean, args: string[], options?: NodeRedisOptions) => Promise<unknown>;
   // Never "read-only": with useReplicas a read could go to a replica that has not yet seen the last login or logout.
-  const send: Send = (args, signal) => sendCommand.call(c, routingKey(args), false, args, signal && { abortSignal: signal, signal });
+  const send: Send = (args, signal) => sendCommand.call(c, routingKey(args), false, args, abortWith(signal));
   const nodeClient = async (node: unknown): Promise<NodeRedisNode> =>
     typeof c.nodeClient === "function" ? ((await (c.nodeClient as Fn).call(c, node)) as NodeRedisNode) : (node as { client: NodeRedisNode }).client;
   let write = send;
@@ -135,7 +137,7 @@ function nodeRedisCluster(c: Record<string, unknown>, durability: RedisDurabilit
     write = async (args, signal) => {
       const reply = await send(args, signal);
       const master = await nodeClient((c.getSlotMaster as Fn).call(c, slotOf(routingKey(args)!)));
-      acknowledged(await master.sendCommand(wait, signal && { abortSignal: signal, signal }), durability);
+      acknowledged(await master.sendCommand(wait, abortWith(signal)), durability);
       return reply;
     };
   }
@@ -143,7 +145,7 @@ function nodeRedisCluster(c: Record<string, unknown>, durability: RedisDurabilit
     const nodes = (c.masters as unknown[] | undefined) ?? ((c.getMasters as Fn).call(c) as unknown[]);
     return Promise.all(nodes.map(async (node): Promise<Send> => {
       const client = await nodeClient(node);
-      return (args, signal) => client.sendCommand(args, signal && { abortSignal: signal, signal });
+      return (args, signal) => client.sendCommand(args, abortWith(signal));
     }));
   };
   return { read: send, write, masters, mayQueue: () => true };
