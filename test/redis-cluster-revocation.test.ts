@@ -15,9 +15,12 @@ for (const [name, client] of [
     `redis cluster (${name})`,
     async () => {
       const prefix = freshPrefix();
+      const store = new RedisRevocationStore({ client: client(), prefix });
       return {
-        store: new RedisRevocationStore({ client: client(), prefix }),
+        store,
         expire: (seconds) => new Promise<void>((r) => setTimeout(r, seconds * 1000)),
+        twin: () => new RedisRevocationStore({ client: client(), prefix }),
+        lose: async () => (await clearPrefix(live.cluster, live.ioredis, prefix), store),
         close: () => clearPrefix(live.cluster, live.ioredis, prefix),
       };
     },

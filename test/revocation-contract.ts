@@ -11,6 +11,13 @@ export interface RevocationFixture {
   store: RevocationStore;
   /** Lets a key's time run out: the store's clock moved on, or real time waited. */
   expire(seconds: number): Promise<void>;
+  /** Another store object over the same data (another process's). */
+  twin(): RevocationStore;
+  /**
+   * Every key is gone, as after a Redis restarted without persistence or a
+   * process restarted with a memory store: answers the store to use from now on.
+   */
+  lose(): Promise<RevocationStore>;
   close(): Promise<void>;
 }
 
@@ -56,6 +63,43 @@ export function runRevocationContract(name: string, make: () => Promise<Revocati
         await store.raise("s:CCCCCCCCCCCCCCCC", 1);
         await expire(2);
         assert.deepEqual(await store.generations(["s:CCCCCCCCCCCCCCCC"]), [2]);
+      }));
+
+    test("its incarnation is one value for as long as it keeps its data, to every store object over that data; a new one once the data is lost", () =>
+      withFixture(async ({ store, twin, lose }) => {
+        const first = await store.incarnation!();
+        assert.match(first, /^[A-Za-z0-9_-]{1,64}$/);
+        assert.equal(await store.incarnation!(), first);
+        assert.equal(await twin().incarnation!(), first);
+        await store.raise("u:ann", undefined);
+        assert.equal(await store.incarnation!(), first, "a raise is not a loss");
+        const after = await lose();
+        const second = await after.incarnation!();
+        assert.notEqual(second, first);
+        assert.equal(await after.incarnation!(), second);
+      }));
+
+    test("a store that lost its data lets no cookie it knew back in: a logged-out session stays out, a signed-in one signs in again", () =>
+      withFixture(async ({ store, lose }) => {
+        const make = (s: RevocationStore) => createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, userKey: "userId", revocation: { store: s, checkInterval: 60 } });
+        const before = make(store);
+        const signIn = async (storage: typeof before) => {
+          const s = await storage.read(null);
+          s.regenerateId();
+          s.set("userId", "ann");
+          return cookiePair(await storage.save(s));
+        };
+        const loggedOut = await signIn(before);
+        const signedIn = await signIn(before);
+        await before.destroySession(await before.read(loggedOut));
+        assert.equal((await before.read(loggedOut)).isNew, true);
+        // The store restarts empty; a process restarts with it (a cache that heard nothing).
+        const after = make(await lose());
+        assert.equal((await after.read(loggedOut)).isNew, true, "the revocation is gone, and so is every cookie issued under it");
+        assert.equal((await after.read(signedIn)).isNew, true);
+        const again = await signIn(after);
+        assert.equal((await after.read(again)).get("userId"), "ann");
+        assert.equal((await after.read(loggedOut)).isNew, true, "still out after a sign-in raised nothing in the new store");
       }));
 
     test("a revocable cookie storage over it: log out everywhere, and one session, across two processes", () =>

@@ -18,7 +18,9 @@ runRevocationContract(
   "memory",
   async () => {
     const clock = fakeClock();
-    return { store: new MemoryRevocationStore({ now: clock.now }), expire: async (s) => clock.advance(s), close: async () => {} };
+    const store = new MemoryRevocationStore({ now: clock.now });
+    // A memory store's data is the object itself: losing it is a new store (a process restart).
+    return { store, expire: async (s) => clock.advance(s), twin: () => store, lose: async () => new MemoryRevocationStore({ now: clock.now }), close: async () => {} };
   },
   false,
 );
@@ -35,13 +37,17 @@ for (const kind of ["nodeRedis", "ioredis"] as const) {
     `redis (${kind === "nodeRedis" ? "node-redis" : "ioredis"})`,
     async () => {
       const prefix = `tessera-test:${randomBytes(6).toString("hex")}:`;
+      const store = new RedisRevocationStore({ client: clients[kind] as RedisClientLike, prefix });
+      const close = async () => {
+        const keys = await keysUnder(clients.ioredis, prefix);
+        if (keys.length) await clients.ioredis.del(...keys);
+      };
       return {
-        store: new RedisRevocationStore({ client: clients[kind] as RedisClientLike, prefix }),
+        store,
         expire: wait,
-        close: async () => {
-          const keys = await keysUnder(clients.ioredis, prefix);
-          if (keys.length) await clients.ioredis.del(...keys);
-        },
+        twin: () => new RedisRevocationStore({ client: clients[kind] as RedisClientLike, prefix }),
+        lose: async () => (await close(), store),
+        close,
       };
     },
     redisSkip,
@@ -62,7 +68,13 @@ runRevocationContract(
     const clock = fakeClock(Date.now());
     const store = new PostgresRevocationStore({ pool, table, now: clock.now });
     await store.ensureTable();
-    return { store, expire: async (s) => clock.advance(s), close: async () => void (await pool.query(`DROP TABLE IF EXISTS ${table}`)) };
+    return {
+      store,
+      expire: async (s) => clock.advance(s),
+      twin: () => new PostgresRevocationStore({ pool, table, now: clock.now }),
+      lose: async () => (await pool.query(`TRUNCATE ${table}`), store),
+      close: async () => void (await pool.query(`DROP TABLE IF EXISTS ${table}`)),
+    };
   },
   pgSkip,
 );

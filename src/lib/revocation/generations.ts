@@ -1,6 +1,9 @@
 import { asStoreError } from "../errors.js";
 import type { RevocationStore } from "../stores/revocation-store.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
 import { GenerationCache, type Heard } from "./cache.js";
+
+const INCARNATION = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The revocation store as one process asks it: answers remembered (bounded),
@@ -13,10 +16,38 @@ export class Generations {
   readonly #asking = new Map<string, Promise<readonly number[]>>();
   /** Counts this process's raises: an answer is older than every raise of a later turn. */
   #turn = 0;
+  readonly #interval: number;
+  /** The store's incarnation as last heard, and when; "" for a store without one. */
+  #incarnation: { value: string; at: number } | undefined;
+  #askingIncarnation: Promise<string> | undefined;
 
-  constructor(store: RevocationStore, cacheSize: number) {
+  constructor(store: RevocationStore, cacheSize: number, interval: number) {
     this.#store = store;
     this.#heard = new GenerationCache(cacheSize);
+    this.#interval = interval;
+    if (typeof store.incarnation !== "function") this.#incarnation = { value: "", at: Infinity };
+  }
+
+  /** The incarnation as last heard, and when (Infinity: a store without one, nothing to ask). */
+  heardIncarnation(): { value: string; at: number } | undefined {
+    return this.#incarnation;
+  }
+
+  /** The store's incarnation: as heard, within the interval; else asked (once for a burst of requests). */
+  incarnation(now: number): MaybePromise<string> {
+    const heard = this.#incarnation;
+    if (heard !== undefined && (heard.at === Infinity || now - heard.at < this.#interval)) return heard.value;
+    return (this.#askingIncarnation ??= Promise.resolve()
+      .then(() => this.#store.incarnation!())
+      .then((value) => {
+        if (typeof value !== "string" || !INCARNATION.test(value)) throw new TypeError("revocation store: incarnation() must answer a token of 1 to 64 characters");
+        this.#incarnation = { value, at: now };
+        return value;
+      })
+      .catch((error: unknown) => {
+        throw asStoreError(error, "revocation store incarnation failed");
+      })
+      .finally(() => (this.#askingIncarnation = undefined)));
   }
 
   heard(key: string): Heard | undefined {

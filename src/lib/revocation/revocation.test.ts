@@ -14,6 +14,7 @@ type Data = { userId: string; note: string };
 class CountingStore implements RevocationStore {
   reads: string[][] = [];
   raises: Array<[string, number | undefined]> = [];
+  incarnations = 0;
   down = false;
   constructor(readonly inner = new MemoryRevocationStore()) {}
   async generations(keys: readonly string[]) {
@@ -25,6 +26,11 @@ class CountingStore implements RevocationStore {
     this.raises.push([key, ttl]);
     if (this.down) throw new Error("ECONNREFUSED");
     return this.inner.raise(key, ttl);
+  }
+  async incarnation() {
+    this.incarnations++;
+    if (this.down) throw new Error("ECONNREFUSED");
+    return this.inner.incarnation();
   }
 }
 
@@ -143,12 +149,14 @@ describe("revocable cookie sessions", () => {
     const { a, signIn, store, clock } = setup({ checkInterval: 30 });
     const cookie = await signIn();
     store.reads = [];
+    store.incarnations = 0;
     for (let i = 0; i < 100; i++) {
       assert.equal((await a.read(cookie)).get("userId"), "u1");
       clock.advance(1);
     }
-    // 100 seconds of requests: asked at 30 s, 60 s and 90 s (the sign-in at 0 s heard both generations).
+    // 100 seconds of requests: asked at 30 s, 60 s and 90 s (the sign-in at 0 s heard both generations and the incarnation).
     assert.equal(store.reads.length, 3);
+    assert.equal(store.incarnations, 3);
     assert.ok(store.reads.every((keys) => keys.length === 2 && keys[0] === "u:u1" && keys[1]!.startsWith("s:")));
   });
 
@@ -156,9 +164,11 @@ describe("revocable cookie sessions", () => {
     const { b, signIn, store } = setup();
     const cookie = await signIn();
     store.reads = [];
+    store.incarnations = 0;
     const sessions = await Promise.all(Array.from({ length: 20 }, () => b.read(cookie)));
     assert.ok(sessions.every((s) => s.get("userId") === "u1"));
     assert.equal(store.reads.length, 1);
+    assert.equal(store.incarnations, 1);
   });
 
   test("an anonymous session costs the revocation store nothing", async () => {
@@ -188,20 +198,34 @@ describe("revocable cookie sessions", () => {
     assert.deepEqual(store.reads, []);
   });
 
-  test("a generation the store lost (back to 0) refuses the sessions stamped after it; the revocation it held is forgotten (keep the store's data)", async () => {
+  /** Signs in, logs out everywhere but this session, then the store loses everything: the cookie from before, and the one after. */
+  async function lostStore(forward: { incarnation: boolean }) {
     const clock = fakeClock();
     let inner = new MemoryRevocationStore({ now: clock.now });
     const store: RevocationStore = { generations: (keys) => inner.generations(keys), raise: (key, ttl) => inner.raise(key, ttl) };
+    if (forward.incarnation) store.incarnation = () => inner.incarnation();
     const storage = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store, checkInterval: 1 } });
     const first = await storage.read(null);
     first.set("userId", "u1");
-    const c1 = cookiePair(await storage.save(first));
+    const revoked = cookiePair(await storage.save(first));
     await storage.destroyAllSessions("u1", { except: first });
-    const c2 = cookiePair((await storage.save(first))!);
+    const kept = cookiePair((await storage.save(first))!);
+    assert.equal((await storage.read(revoked)).isNew, true);
     inner = new MemoryRevocationStore({ now: clock.now }); // a store that lost everything
     clock.advance(2);
-    assert.equal((await storage.read(c2)).isNew, true, "stamped with generation 1, the store says 0: refused");
-    assert.equal((await storage.read(c1)).isNew, false, "stamped with 0, revoked, and the store forgot it: README says to run it without eviction");
+    return { storage, revoked, kept };
+  }
+
+  test("a store that lost its data (a new incarnation) refuses every cookie stamped before: nothing revoked comes back", async () => {
+    const { storage, revoked, kept } = await lostStore({ incarnation: true });
+    assert.equal((await storage.read(revoked)).isNew, true);
+    assert.equal((await storage.read(kept)).isNew, true, "not revoked, but the store cannot tell: signed in again");
+  });
+
+  test("a store without incarnation() that lost a generation: the sessions stamped after it are refused, the revocation it held is forgotten (README)", async () => {
+    const { storage, revoked, kept } = await lostStore({ incarnation: false });
+    assert.equal((await storage.read(kept)).isNew, true, "stamped with generation 1, the store says 0: refused");
+    assert.equal((await storage.read(revoked)).isNew, false, "stamped with 0, revoked, and the store forgot it");
   });
 
   test("a cookie signed in before revocation was turned on is accepted and re-issued with a stamp", async () => {
@@ -418,6 +442,16 @@ describe("revocable cookie sessions", () => {
       t.set("userId", "u1");
       await assert.rejects(other.save(t), SessionStoreError);
       await assert.rejects(other.destroyAllSessions("u1"), (e: unknown) => e instanceof SessionStoreError && e.message === "revocation store raise failed");
+    });
+
+    test("an incarnation that is not a short token is a SessionStoreError, never a session let in", async () => {
+      for (const answer of ["", 7, null, "x".repeat(65), "a b"]) {
+        const bad: RevocationStore = { generations: () => [0], raise: () => 1, incarnation: () => answer as never };
+        const storage = createRevocableCookieSessionStorage<Data>({ cookie, userKey: "userId", revocation: { store: bad } });
+        const s = await storage.read(null);
+        s.set("userId", "u1");
+        await assert.rejects(storage.save(s), (e: unknown) => e instanceof SessionStoreError && e.message === "revocation store incarnation failed", String(answer));
+      }
     });
 
     test("the stamp is tessera's: a handler cannot set it, and entries() never shows it", async () => {

@@ -38,11 +38,12 @@ export interface RevocationOptions {
 
 /**
  * The stamp a signed-in cookie session carries in its sealed payload: the
- * user's generation when it was issued, its own revocation id, and the user.
- * As the cookie backend keeps it from a read, a session signed in before
- * revocation was turned on is `[0, "", user]`: generation 0, no id of its own.
+ * user's generation when it was issued, its own revocation id, the user, and
+ * the store's incarnation ("" for a store without one). As the cookie backend
+ * keeps it from a read, a session signed in before revocation was turned on is
+ * `[0, "", user, null]`: generation 0, no id of its own, any incarnation.
  */
-type Stamp = readonly [generation: number, id: string, user: string];
+type Stamp = readonly [generation: number, id: string, user: string, incarnation: string | null];
 
 /** The revocation id's length: 12 random bytes, base64url. */
 const ID_LENGTH = 16;
@@ -50,12 +51,13 @@ const ID_LENGTH = 16;
 function isStamp(v: unknown): v is Stamp {
   return (
     Array.isArray(v) &&
-    v.length === 3 &&
+    v.length === 4 &&
     Number.isSafeInteger(v[0]) &&
     v[0] >= 0 &&
     typeof v[1] === "string" &&
     v[1].length === ID_LENGTH &&
-    typeof v[2] === "string"
+    typeof v[2] === "string" &&
+    typeof v[3] === "string"
   );
 }
 
@@ -69,9 +71,13 @@ function whole(name: string, value: number | undefined, fallback: number, max: n
 
 const keysOf = (stamp: Stamp): string[] => (stamp[1] ? [`u:${stamp[2]}`, `s:${stamp[1]}`] : [`u:${stamp[2]}`]);
 
-/** Undefined when the store's generations for `stamp`'s keys are what it was issued under; else "revoked". */
-const judge = (stamp: Stamp, generations: readonly number[]): RefusalReason | undefined =>
-  generations[0] === stamp[0] && (generations.length === 1 || generations[1] === 0) ? undefined : "revoked";
+/**
+ * Undefined when the store's generations for `stamp`'s keys, and its
+ * incarnation, are what it was issued under; else "revoked". A store of
+ * another incarnation lost the revocations it held: it vouches for nothing issued before.
+ */
+const judge = (stamp: Stamp, [generations, incarnation]: readonly [readonly number[], string]): RefusalReason | undefined =>
+  (stamp[3] === null || stamp[3] === incarnation) && generations[0] === stamp[0] && (generations.length === 1 || generations[1] === 0) ? undefined : "revoked";
 
 /**
  * Revocable cookie sessions (docs/security.md, M9). A cookie session carries
@@ -106,7 +112,7 @@ export class Revocation implements CookieRevocation {
     }
     this.#interval = whole("checkInterval", options.checkInterval, 10, 86_400) * 1000;
     this.#open = onUnavailable === "open";
-    this.#generations = new Generations(store, whole("cacheSize", options.cacheSize, 100_000, 10_000_000));
+    this.#generations = new Generations(store, whole("cacheSize", options.cacheSize, 100_000, 10_000_000), this.#interval);
   }
 
   /** The stamp of the session whose values are `data`, as the backend keeps it from the read. */
@@ -114,7 +120,7 @@ export class Revocation implements CookieRevocation {
     const stamp = data[REVOCATION_KEY];
     if (isStamp(stamp)) return stamp;
     const user = this.#userOf(data);
-    return stamp === undefined && user !== undefined ? [0, "", user] : undefined;
+    return stamp === undefined && user !== undefined ? [0, "", user, null] : undefined;
   }
 
   /** Whether a session just read may be used: undefined when it may, else why not. */
@@ -129,15 +135,17 @@ export class Revocation implements CookieRevocation {
     const keys = keysOf(stamp);
     const now = this.t.now();
     const heard = keys.map((key) => this.#generations.heard(key));
+    const incarnation = this.#generations.heardIncarnation();
     // A stamp newer than what this process heard comes from a sign-in or a revocation elsewhere: only the store knows.
     const newer = heard[0] !== undefined && stamp[0] > heard[0].generation;
-    const within = (age: number) => !newer && heard.every((h) => h !== undefined && now - h.at < age);
-    if (within(this.#interval)) return judge(stamp, heard.map((h) => h!.generation));
-    return this.#generations.ask(keys, now).then(
-      (generations) => judge(stamp, generations),
+    const within = (age: number) => !newer && incarnation !== undefined && now - incarnation.at < age && heard.every((h) => h !== undefined && now - h.at < age);
+    const asHeard = (): [number[], string] => [heard.map((h) => h!.generation), incarnation!.value];
+    if (within(this.#interval)) return judge(stamp, asHeard());
+    return this.#ask(keys, now).then(
+      (answer) => judge(stamp, answer),
       (error: unknown) => {
         // "open": what was heard up to one more interval ago; never a guess about a newer stamp.
-        if (this.#open && within(2 * this.#interval)) return judge(stamp, heard.map((h) => h!.generation));
+        if (this.#open && within(2 * this.#interval)) return judge(stamp, asHeard());
         throw error;
       },
     );
@@ -154,7 +162,7 @@ export class Revocation implements CookieRevocation {
     const state = stateOf(session);
     const was = read as Stamp | undefined;
     const now = this.t.now();
-    const valid = replaced && was ? this.#generations.ask(keysOf(was), now).then((g) => judge(was, g) === undefined) : true;
+    const valid = replaced && was ? this.#ask(keysOf(was), now).then((answer) => judge(was, answer) === undefined) : true;
     return chain(valid, (stillValid) => {
       if (!stillValid) return false;
       const data = state.data;
@@ -171,9 +179,11 @@ export class Revocation implements CookieRevocation {
         }
         if (kept) return kept;
         // An unstamped cookie, accepted at its read because its user was never logged out everywhere: stamped with that.
-        if (was !== undefined && was[1] === "" && was[2] === user && !replaced) return this.#stamp(data, 0, user, now);
+        if (was !== undefined && was[1] === "" && was[2] === user && !replaced) {
+          return chain(this.#generations.incarnation(now), (incarnation) => this.#stamp(data, [0, user, incarnation], now));
+        }
         // A sign-in: the user's generation as the store has it now, never as a cache heard it.
-        return chain(this.#generations.ask([`u:${user}`], now), ([generation]) => this.#stamp(data, generation!, user, now));
+        return this.#ask([`u:${user}`], now).then(([[generation], incarnation]) => this.#stamp(data, [generation!, user, incarnation], now));
       });
     });
   }
@@ -208,13 +218,18 @@ export class Revocation implements CookieRevocation {
     const state = stateOf(except);
     const stamp = state.data[REVOCATION_KEY];
     if (state.phase === "destroyed" || !isStamp(stamp) || stamp[2] !== user) return;
-    state.data[REVOCATION_KEY] = [generation, stamp[1], user] satisfies Stamp;
+    state.data[REVOCATION_KEY] = [generation, stamp[1], user, stamp[3]] satisfies Stamp;
     state.touched = true;
   }
 
-  #stamp(data: Record<string, unknown>, generation: number, user: string, now: number): Stamp {
+  /** The generations of `keys` and the store's incarnation, both as the store has them now (the incarnation: within the interval). */
+  #ask(keys: readonly string[], now: number): Promise<[readonly number[], string]> {
+    return Promise.all([this.#generations.ask(keys, now), this.#generations.incarnation(now)]);
+  }
+
+  #stamp(data: Record<string, unknown>, [generation, user, incarnation]: [number, string, string], now: number): Stamp {
     const id = this.crypto.toBase64Url(this.crypto.random(12));
-    const stamp: Stamp = [generation, id, user];
+    const stamp: Stamp = [generation, id, user, incarnation];
     data[REVOCATION_KEY] = stamp;
     // A new random id was never revoked: its first requests need not ask.
     this.#generations.know(`s:${id}`, 0, now);

@@ -1,3 +1,4 @@
+import { toBase64Url } from "../crypto/base64url.js";
 import type { RevocationStore } from "./revocation-store.js";
 
 interface Entry {
@@ -15,9 +16,15 @@ export class MemoryRevocationStore implements RevocationStore {
   /** Raises since the last sweep: every 1,000th forgets the entries whose time ran out. */
   #raises = 0;
   readonly #now: () => number;
+  /** The data lives as long as this object: a new store is a new incarnation. */
+  readonly #incarnation = toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
 
   constructor(options: { now?: (() => number) | undefined } = {}) {
     this.#now = options.now ?? Date.now;
+  }
+
+  incarnation(): string {
+    return this.#incarnation;
   }
 
   generations(keys: readonly string[]): number[] {

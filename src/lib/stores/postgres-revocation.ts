@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { SessionStoreError } from "../errors.js";
 import { checkPool, checkTable, checkTimeout, type PgQueryable } from "./postgres.js";
 import type { RevocationStore } from "./revocation-store.js";
 import { withTimeout } from "./with-timeout.js";
@@ -35,7 +37,7 @@ export class PostgresRevocationStore implements RevocationStore {
   readonly #pool: PgQueryable;
   readonly #timeout: number;
   readonly #now: () => number;
-  readonly #sql: Record<"get" | "raise" | "purge", string>;
+  readonly #sql: Record<"get" | "raise" | "purge" | "incarnation", string>;
 
   constructor(options: PostgresRevocationStoreOptions) {
     this.#pool = checkPool(options?.pool);
@@ -53,6 +55,9 @@ export class PostgresRevocationStore implements RevocationStore {
           expires_at = CASE WHEN r.expires_at IS NULL OR $2::bigint IS NULL THEN NULL ELSE greatest(r.expires_at, $2::bigint) END
         RETURNING generation`,
       purge: `DELETE FROM ${t} WHERE expires_at <= $1`,
+      // A row of its own, kept for good: its generation is a random number made by the first process that asks.
+      incarnation: `WITH made AS (INSERT INTO ${t} (key, generation, expires_at) VALUES ('#incarnation', $1, NULL) ON CONFLICT (key) DO NOTHING RETURNING generation)
+        SELECT generation FROM made UNION ALL SELECT generation FROM ${t} WHERE key = '#incarnation'`,
     };
   }
 
@@ -71,6 +76,16 @@ export class PostgresRevocationStore implements RevocationStore {
     const now = this.#now();
     const { rows } = await this.#query(this.#sql.raise, [key, ttl === undefined ? null : now + ttl * 1000, now]);
     return Number(rows[0].generation);
+  }
+
+  async incarnation(): Promise<string> {
+    // A row another transaction inserts meanwhile is neither made here nor seen by this statement: ask again.
+    for (let tries = 0; tries < 3; tries++) {
+      const made = Number.parseInt(randomBytes(6).toString("hex"), 16) + 1;
+      const { rows } = await this.#query(this.#sql.incarnation, [made]);
+      if (rows.length > 0) return Number(rows[0].generation).toString(36);
+    }
+    throw new SessionStoreError("postgres revocation store: the incarnation row keeps disappearing");
   }
 
   /** Deletes the rows whose time ran out; returns how many. */

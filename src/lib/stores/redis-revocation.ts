@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { SessionStoreError } from "../errors.js";
 import type { RedisClientLike, RedisDurability } from "./redis-client.js";
 import type { RedisCommands } from "./redis-commands.js";
@@ -32,6 +32,12 @@ if ARGV[1] ~= '' then
 end
 return g`;
 
+/** The incarnation key's value, made by the first process that asks. */
+const INCARNATION = `local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`;
+
 /**
  * Revocations of cookie sessions in Redis: one small key per user who was
  * ever logged out everywhere (kept for good), and one per revoked session
@@ -58,6 +64,12 @@ export class RedisRevocationStore implements RevocationStore {
 
   async raise(key: string, ttl: number | undefined): Promise<number> {
     return whole(await this.#cmd.run(["EVAL", RAISE, "1", this.keyOf(key), ttl === undefined ? "" : String(ttl)], this.#cmd.write, { late: true }));
+  }
+
+  /** `<prefix>r:incarnation`, kept for good: gone only with the rest of the data. */
+  async incarnation(): Promise<string> {
+    const reply = await this.#cmd.run(["EVAL", INCARNATION, "1", `${this.#cmd.prefix}r:incarnation`, randomBytes(12).toString("base64url")], this.#cmd.write);
+    return String(reply);
   }
 }
 

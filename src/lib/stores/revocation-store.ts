@@ -16,4 +16,14 @@ export interface RevocationStore {
    * key must be kept at least this many seconds; undefined keeps it for good.
    */
   raise(key: string, ttl: number | undefined): MaybePromise<number>;
+  /**
+   * A token (1 to 64 characters of `A-Z a-z 0-9 _ -`) that names the store's
+   * data: the same to every process for as long as the store keeps its keys,
+   * a new one once it lost them (a Redis restarted without persistence, a
+   * memory store of a restarted process). Made on the first call. Cookies are
+   * stamped with it, so a store that lost its revocations refuses every cookie
+   * stamped before instead of letting revoked ones back in. Optional: without
+   * it a lost store forgets its revocations (README, "Keep the store's data").
+   */
+  incarnation?(): MaybePromise<string>;
 }
