@@ -3,6 +3,7 @@ import { checkCsrf, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
 import { FORBIDDEN_HEADERS, isAmbient } from "./csrf-fetch.js";
+import { hostOf } from "./node-origin.js";
 
 type Next = (error?: unknown) => void;
 
@@ -18,7 +19,7 @@ export function checkNodeRequest(session: Session<any, any>, req: IncomingMessag
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  return checkCsrf(session, { method: req.method ?? "GET", host: req.headers.host, header, field: (name) => fieldOf(body, name) }, options);
+  return checkCsrf(session, { method: req.method ?? "GET", host: hostOf(req), header, field: (name) => fieldOf(body, name) }, options);
 }
 
 /**

@@ -9,5 +9,11 @@ import type { RequestOrigin } from "./secure-origin.js";
 export function nodeRequestOrigin(req: IncomingMessage): RequestOrigin {
   const proto = req.headers["x-forwarded-proto"];
   const encrypted = (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
-  return { https: encrypted, forwardedProto: typeof proto === "string" ? proto : proto?.[0], host: req.headers.host };
+  return { https: encrypted, forwardedProto: typeof proto === "string" ? proto : proto?.[0], host: hostOf(req) };
+}
+
+/** The host a request was sent to: its Host header, or over HTTP/2 (which has none) its `:authority`. */
+export function hostOf(req: IncomingMessage): string | undefined {
+  const authority = req.headers[":authority"];
+  return req.headers.host ?? (typeof authority === "string" ? authority : undefined);
 }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import express from "express";
 import { Jar, SECRET_A } from "../../../test/helpers.js";
+import { createCookieSessionStorage } from "../engine/cookie-storage.js";
 import { createSessionStorage } from "../engine/id-storage.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 import { MemoryStore } from "../stores/memory.js";
@@ -331,6 +332,38 @@ describe("the node middleware on a bare node:http server", () => {
       const thrown = await fetch(`${server.url}/throw`, { headers: jar.headers() });
       assert.equal(thrown.status, 500);
       assert.equal(await (await fetch(`${server.url}/`, { headers: jar.headers() })).text(), "2");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("writeHead with a flat array or an object keeps every header of the handler's and the session's: each Set-Cookie, and both Vary values", async () => {
+    const withSession = session(createCookieSessionStorage({ cookie }));
+    const routes: Record<string, (res: ServerResponse) => void> = {
+      "/array": (res) => void res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Type", "text/plain"]).end("x"),
+      "/array-after-setHeader": (res) => {
+        res.setHeader("X-A", "1");
+        res.writeHead(200, "Fine", ["Set-Cookie", "a=1", "Vary", "Accept-Encoding"]).end("x");
+      },
+      "/object": (res) => void res.writeHead(200, { "Set-Cookie": ["a=1", "b=2"], Vary: "Accept-Encoding" }).end("x"),
+    };
+    const server = await listen(
+      createServer((req, res) =>
+        withSession(req, res, (error) => {
+          if (error) throw error;
+          (req as SessionRequest).session.set("n", 1);
+          routes[req.url!]!(res);
+        }),
+      ),
+    );
+    try {
+      for (const [path, own] of [["/array", ["a", "b"]], ["/array-after-setHeader", ["a"]], ["/object", ["a", "b"]]] as const) {
+        const answer = await fetch(`${server.url}${path}`);
+        assert.equal(answer.status, 200, path);
+        assert.deepEqual(answer.headers.getSetCookie().map((c) => c.split("=")[0]), [...own, "sid"], path);
+        if (path !== "/array") assert.deepEqual(answer.headers.get("vary")?.split(", ").sort(), ["Accept-Encoding", "Cookie"], path);
+      }
+      assert.equal((await fetch(`${server.url}/array-after-setHeader`)).headers.get("x-a"), "1");
     } finally {
       await server.close();
     }

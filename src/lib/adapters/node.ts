@@ -8,26 +8,37 @@ import type { SessionStorage } from "../engine/storage.js";
 import { commitHeaders, storeUnavailable, type ResponseHeader } from "./commit-policy.js";
 import { holdResponse } from "./node-hold.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
+import { hostOf } from "./node-origin.js";
 import type { RequestOrigin } from "./secure-origin.js";
 
 export type SessionRequest<Data = SessionData, FlashData = Data> = IncomingMessage & { session: Session<Data, FlashData> };
 
 type Next = (error?: unknown) => unknown;
 
-/** Adds `value` to the `Set-Cookie` headers a deferred `writeHead(status, headers)` would send. */
+/**
+ * Moves the headers of a deferred `writeHead(status, [name, value, …])` onto
+ * the response, each appended. With headers already set (tessera's among them),
+ * Node 20 applies such an array with `setHeader`, so each `Set-Cookie` of it
+ * replaced the one before; Node 22 appends them, as this does.
+ */
+function spreadHeaderArray(res: ServerResponse, args: unknown[]): void {
+  const at = args.findIndex((a) => Array.isArray(a));
+  if (at < 0) return;
+  const pairs = args[at] as unknown[];
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]) res.appendHeader(String(pairs[i]), pairs[i + 1] as string);
+  args.splice(at, 1);
+}
+
+/** Adds `value` to header `name` of a deferred `writeHead(status, headers)`, when that object names it (else it would replace ours). */
 function addToWriteHeadHeaders(args: unknown[], name: string, value: string): boolean {
   const at = args.findIndex((a) => typeof a === "object" && a !== null);
   if (at < 0) return false;
-  const headers = args[at] as OutgoingHttpHeaders | unknown[];
-  // Copies, never the caller's own: an app may pass one headers object to every
-  // response, and one client's session cookie must never reach another client.
-  if (Array.isArray(headers)) {
-    args[at] = [...headers, name, value];
-    return true;
-  }
+  const headers = args[at] as OutgoingHttpHeaders;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
   if (key === undefined) return false;
   const current = headers[key];
+  // A copy, never the caller's own: an app may pass one headers object to every
+  // response, and one client's session cookie must never reach another client.
   args[at] = { ...headers, [key]: Array.isArray(current) ? [...current, value] : current === undefined ? value : [String(current), value] };
   return true;
 }
@@ -135,7 +146,7 @@ function handle<Data, FlashData>(
 /** How a request reached the server: over TLS, or as `X-Forwarded-Proto` says. */
 function originOf(req: IncomingMessage): RequestOrigin {
   const forwarded = req.headers["x-forwarded-proto"];
-  return { https: req.socket instanceof TLSSocket, forwardedProto: Array.isArray(forwarded) ? forwarded[0] : forwarded, host: req.headers.host };
+  return { https: req.socket instanceof TLSSocket, forwardedProto: Array.isArray(forwarded) ? forwarded[0] : forwarded, host: hostOf(req) };
 }
 
 /** The response so far, as the commit policy reads it: a header set on it, or passed to a held `writeHead`. */
@@ -151,11 +162,12 @@ function nodeResponse(res: ServerResponse, status: number, headArgs: unknown[] |
   };
 }
 
-/** Puts the session's headers on the response (a `Set-Cookie` into a held `writeHead`'s own headers, when it has them). */
+/** Puts the session's headers on the response (an appended one, `Set-Cookie` or `Vary`, into a held `writeHead`'s own headers when they name it). */
 function addSessionHeaders(res: ServerResponse, headers: ResponseHeader[], headArgs: unknown[] | undefined): void {
+  if (headArgs) spreadHeaderArray(res, headArgs);
   for (const { name, value, append } of headers) {
     if (!append) res.setHeader(name, value);
-    else if (!(name === "Set-Cookie" && headArgs && addToWriteHeadHeaders(headArgs, name, value))) res.appendHeader(name, value);
+    else if (!(headArgs && addToWriteHeadHeaders(headArgs, name, value))) res.appendHeader(name, value);
   }
 }
 

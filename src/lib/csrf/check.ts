@@ -10,7 +10,11 @@ export interface CsrfOptions {
   header?: string | undefined;
   /** The form field that may carry the token. Default `_csrf`. */
   field?: string | undefined;
-  /** Other origins whose pages may post here (`https://admin.example`), exactly as browsers send `Origin`. Default none. */
+  /**
+   * Other origins whose pages may post here (`https://admin.example`), exactly as
+   * browsers send `Origin`: accepted whatever `Sec-Fetch-Site` says (the token is
+   * still needed). Default none.
+   */
   trustedOrigins?: readonly string[] | undefined;
   /** Accept `Sec-Fetch-Site: same-site` (a sibling subdomain's page). Default false: same origin only. */
   allowSameSite?: boolean | undefined;
@@ -56,10 +60,14 @@ function refuse(reason: CsrfFailure): CsrfResult {
 export function checkCsrf(session: Session<any, any>, request: CsrfRequest, options: CsrfOptions = {}): CsrfResult {
   if (SAFE.has(request.method.toUpperCase())) return { ok: true };
   const site = request.header("sec-fetch-site");
-  if (site === "cross-site" || (site === "same-site" && !options.allowSameSite)) return refuse("cross-site");
   const origin = request.header("origin");
-  if (origin && !options.trustedOrigins?.includes(origin) && hostOf(origin) !== request.host?.toLowerCase()) return refuse("origin");
-  const token = request.header(options.header ?? "x-csrf-token") || request.field?.(options.field ?? "_csrf");
+  // A page of a trusted origin is another site to the browser: its word is what trustedOrigins overrules.
+  const trusted = !!origin && options.trustedOrigins?.includes(origin) === true;
+  if (!trusted && (site === "cross-site" || (site === "same-site" && !options.allowSameSite))) return refuse("cross-site");
+  // Sec-Fetch-Site: same-origin is the browser's own word (a page cannot set it), also when the
+  // page's Referrer-Policy (no-referrer) makes its Origin "null"; a proxy may have rewritten Host.
+  if (origin && !trusted && site !== "same-origin" && hostOf(origin) !== request.host?.toLowerCase()) return refuse("origin");
+  const token = request.header((options.header ?? "x-csrf-token").toLowerCase()) || request.field?.(options.field ?? "_csrf");
   if (!token) return refuse("missing-token");
   return verifyCsrfToken(session, token) ? { ok: true } : refuse("invalid-token");
 }

@@ -106,4 +106,31 @@ describe("checkCsrf", () => {
     }
     assert.equal(withOrigin("https://admin.example", { trustedOrigins: ["https://admin.example"] }).ok, true);
   });
+
+  test("a page sent with Referrer-Policy: no-referrer posts Origin: null and Sec-Fetch-Site: same-origin: the browser vouches for it, the token decides", async () => {
+    const s = await fresh();
+    const token = csrfToken(s);
+    assert.deepEqual(checkCsrf(s, post({ origin: "null", "sec-fetch-site": "same-origin", "x-csrf-token": token })), { ok: true });
+    assert.equal(checkCsrf(s, post({ origin: "null", "sec-fetch-site": "same-origin", "x-csrf-token": "nope" })).ok, false);
+    assert.equal(checkCsrf(s, post({ origin: "null", "sec-fetch-site": "cross-site", "x-csrf-token": token })).ok, false);
+  });
+
+  test("a trusted origin's page may post although the browser marks it same-site or cross-site; no other page may", async () => {
+    const s = await fresh();
+    const token = csrfToken(s);
+    const trustedOrigins = ["https://admin.example"];
+    for (const site of ["same-site", "cross-site"]) {
+      assert.deepEqual(checkCsrf(s, post({ origin: "https://admin.example", "sec-fetch-site": site, "x-csrf-token": token }), { trustedOrigins }), { ok: true }, site);
+      assert.equal(checkCsrf(s, post({ origin: "https://evil.example", "sec-fetch-site": site, "x-csrf-token": token }), { trustedOrigins }).ok, false, site);
+      assert.equal(checkCsrf(s, post({ "sec-fetch-site": site, "x-csrf-token": token }), { trustedOrigins }).ok, false, `${site} without Origin`);
+    }
+    assert.equal(checkCsrf(s, post({ origin: "https://admin.example", "sec-fetch-site": "cross-site" }), { trustedOrigins }).ok, false, "still needs the token");
+  });
+
+  test("the header option is a header name, whatever its case", async () => {
+    const s = await fresh();
+    const token = csrfToken(s);
+    // Node keeps header names in lower case; a Fetch Headers object ignores case.
+    assert.deepEqual(checkCsrf(s, post({ "x-xsrf-token": token }), { header: "X-XSRF-TOKEN" }), { ok: true });
+  });
 });
