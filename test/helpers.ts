@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { createServer } from "node:net";
 
 /** Two well-formed secrets (32+ bytes, no placeholder words). */
@@ -64,11 +63,19 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 50): Promise<T
 
 /** A TCP port free on 127.0.0.1 right now (for a server a test starts itself). */
 export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
+  // Below Linux's ephemeral range (32768-60999): a client connection's own port is taken from
+  // that range, and could take a port a stopped server is about to be started on again.
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((r) => server.close(r));
+    return port;
+  }
 }
 
 /**

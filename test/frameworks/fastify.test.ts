@@ -13,6 +13,7 @@ import { createCookieSessionStorage } from "../../src/lib/engine/cookie-storage.
 import type { SessionStorage } from "../../src/lib/engine/storage.js";
 import { SessionStoreError } from "../../src/lib/errors.js";
 import type { Session } from "../../src/lib/session/session.js";
+import { serveFetch } from "../helpers.js";
 import { withSave } from "./save-double.js";
 import { COOKIE_NAME, frameworkScenario, SCENARIO_OPTIONS, serving, type AppData, type AppFlash, type AppStorage } from "./scenario.js";
 
@@ -152,6 +153,38 @@ describe("Fastify specifics", () => {
       const streamed = await fetch(url + "/stream");
       assert.deepEqual([streamed.status, await streamed.text(), !!sessionCookie(streamed)], [200, "ab", true]);
     });
+  });
+
+  test("a web Response with its own Vary and Set-Cookie (fetch()'s immutable one too): both Vary values, both cookies", async () => {
+    const upstream = await serveFetch(() => new Response("upstream", { headers: [["set-cookie", "up=1; Path=/"], ["vary", "Accept-Encoding"]] }));
+    const app = Fastify();
+    await app.register(session, options(cookieStorage()));
+    app.get("/made", async (request) => {
+      s(request).set("count", 7);
+      return new Response("made", { headers: { vary: "Accept-Language", "set-cookie": "own=1; Path=/" } });
+    });
+    app.get("/proxied", async (request) => {
+      s(request).set("count", 7);
+      return fetch(upstream.url);
+    });
+    app.get("/peek", async (request) => String(s(request).get("count")));
+    try {
+      await serving(listen(app), async (url) => {
+        for (const [path, body, cookie, vary] of [
+          ["/made", "made", "own", "Accept-Language"],
+          ["/proxied", "upstream", "up", "Accept-Encoding"],
+        ] as const) {
+          const res = await fetch(url + path);
+          assert.equal(await res.text(), body);
+          assert.deepEqual(res.headers.getSetCookie().map((line) => line.split("=")[0]).sort(), [COOKIE_NAME, cookie].sort(), path);
+          assert.deepEqual(res.headers.get("vary")?.split(", ").sort(), ["Cookie", vary].sort(), path);
+          const again = await fetch(url + "/peek", { headers: { cookie: sessionCookie(res)!.split(";")[0]! } });
+          assert.equal(await again.text(), "7", path);
+        }
+      });
+    } finally {
+      await upstream.close();
+    }
   });
 
   test("currentSession() finds the session in a handler that ran after a body that arrived late was parsed", async () => {

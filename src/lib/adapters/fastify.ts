@@ -49,15 +49,28 @@ type AnySession = Session<any, any>;
 /** Requests whose handling threw (or sent an error): their session is never saved, whatever status the error handler chose. */
 const failed = new WeakSet<FastifyRequest>();
 
-/** The reply's headers as the commit writes them. Fastify's `reply.header` adds a `Set-Cookie` line to those already set. */
-function replyHeaders(reply: FastifyReply, payload: unknown): HeaderTarget {
-  // A web `Response` sent as the payload brings its status and headers, which Fastify applies after the onSend hooks.
+/** The reply's headers as the commit writes them, and the payload to send after. Fastify's `reply.header` adds a `Set-Cookie` line to those already set. */
+function replyHeaders(reply: FastifyReply, payload: unknown): HeaderTarget & { payload: () => unknown } {
+  // A web `Response` sent as the payload brings its status and headers, which Fastify applies after the onSend
+  // hooks, over the reply's: a header merged into the reply (its `Vary`) must not be overwritten by the Response's own.
   const own = payload instanceof Response ? payload.headers : undefined;
+  const merged = new Set<string>();
   return {
     get: (name) => own?.get(name) ?? reply.getHeader(name),
-    set: (name, value) => void reply.header(name, value),
+    set: (name, value) => {
+      if (own?.has(name)) merged.add(name);
+      reply.header(name, value);
+    },
     addCookie: (value) => void reply.header("set-cookie", value),
+    payload: () => (merged.size === 0 ? payload : withoutHeaders(payload as Response, merged)),
   };
+}
+
+/** A copy of `response` (its body handed over, not read) without the headers `names`: a `fetch()` Response's own are immutable. */
+function withoutHeaders(response: Response, names: ReadonlySet<string>): Response {
+  const headers = new Headers(response.headers);
+  for (const name of names) headers.delete(name);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** The store failed: the 503 that never hands out a fresh session over the user's cookie. */
@@ -113,7 +126,7 @@ async function tesseraSession(instance: FastifyInstance, options: FastifySession
       () => commitHeaders(storage, current, responseSoFar(status, target), () => nodeRequestOrigin(request.raw), options),
       (headers) => {
         if (headers) applyHeaders(target, headers);
-        next();
+        next(null, target.payload());
       },
       (error) => (error instanceof SessionStoreError ? next(null, unavailableInstead(reply, payload, error)) : next(error as Error)),
     );

@@ -17,8 +17,8 @@ export interface SessionEnv<Data = SessionData, FlashData = Data> {
 /**
  * Hono middleware: `app.use(session(storage))`, then `c.get("session")` in any
  * handler. The session is read before the handler (Hono's `c.get` is
- * synchronous) and saved after it; `getSession(c.req.raw)` and
- * `currentSession()` find it too.
+ * synchronous) and saved after it, unless the handler threw (`c.error`, an
+ * `HTTPException` too); `getSession(c.req.raw)` and `currentSession()` find it too.
  *
  * ```ts
  * import { session } from "tessera-session/hono";
@@ -37,6 +37,13 @@ export function session<Data = SessionData, FlashData = Data>(
     if (current instanceof Response) return current;
     c.set("session", current);
     await runWithSession(rs, next, options);
-    c.res = await committedResponse(storage, current, c.res, c.req.raw, options);
+    // A handler that threw (an HTTPException too) saves nothing: Hono caught it and made the response (`c.error`).
+    if (c.error) return;
+    const response = await committedResponse(storage, current, c.res, c.req.raw, options);
+    if (response === c.res) return;
+    // A copy (the handler's Response was immutable): Hono's setter would merge the old response's
+    // Set-Cookie and Vary back over the copy's, dropping the session cookie. Unset first, then set.
+    c.res = undefined as unknown as Response;
+    c.res = response;
   };
 }

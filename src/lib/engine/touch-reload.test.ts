@@ -72,6 +72,20 @@ describe("userKey", () => {
     assert.deepEqual(await storage.listSessions("ann"), []);
   });
 
+  test("a sign-in without the userKey value in a session of many keys names the first ten and how many there are", async (t) => {
+    const warn = t.mock.method(console, "warn", () => {});
+    const storage = createMemorySessionStorage<Record<string, number>>({ cookie: { secrets: [SECRET_A], name: "sid" }, userKey: "userId" });
+    const s = await storage.read(null);
+    s.regenerateId();
+    for (let i = 0; i < 5_000; i++) s.set(`k${i}`, i);
+    await storage.save(s);
+    assert.deepEqual(warn.mock.calls.map((c) => c.arguments[0]), [
+      'tessera: a regenerated session was saved without "userId" (the storage\'s userKey) in its data, so listSessions() and ' +
+        "destroyAllSessions() will not find it. Its keys: k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 and 4,990 more. " +
+        "If this was a sign-in, set the user id under that key (a string or a number).",
+    ]);
+  });
+
   test("a sign-in whose userKey value is not a string or a number warns that it is no user id, and is not listed", async (t) => {
     for (const [value, what] of [[{ id: "ann" }, "an object"], [["ann"], "an array"], [true, "a boolean"], [null, "null"]] as const) {
       const warn = t.mock.method(console, "warn", () => {});

@@ -1,4 +1,3 @@
-import { toBase64Url } from "../crypto/base64url.js";
 import type { RevocationStore } from "./revocation-store.js";
 
 interface Entry {
@@ -17,7 +16,7 @@ export class MemoryRevocationStore implements RevocationStore {
   #raises = 0;
   readonly #now: () => number;
   /** The data lives as long as this object: a new store is a new incarnation. */
-  readonly #incarnation = toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
+  readonly #incarnation = crypto.randomUUID();
 
   constructor(options: { now?: (() => number) | undefined } = {}) {
     this.#now = options.now ?? Date.now;
