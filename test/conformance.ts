@@ -419,6 +419,47 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.equal((await storage.listSessions("V")).length, 1);
     }),
 
+  "destroyUserSession of a session regenerated between its listing and its delete says false; the new session is another handle": async (make) => {
+    const fixture = await make();
+    try {
+      // The real store, with one step run right after a listing returns: the user's other device signs in again.
+      let between: (() => Promise<void>) | undefined;
+      const store = new Proxy(fixture.store, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target);
+          if (typeof v !== "function") return v;
+          if (prop !== "listByUser") return v.bind(target);
+          return async (...args: unknown[]) => {
+            const rows = await v.apply(target, args);
+            const step = between;
+            between = undefined;
+            await step?.();
+            return rows;
+          };
+        },
+      });
+      const storage = createSessionStorage({ store, cookie: { secrets: [SECRET_A], name: "sid" }, userKey: "userId" });
+      const first = await storage.read(null);
+      first.set("userId", "U");
+      const cookie = cookiePair(await storage.save(first));
+      const [listed] = await storage.listSessions("U");
+      let again = "";
+      between = async () => {
+        const s = await storage.read(cookie);
+        s.regenerateId();
+        again = cookiePair(await storage.save(s));
+      };
+      assert.equal(await storage.destroyUserSession("U", listed!.handle), false, "nothing was signed out");
+      assert.equal((await storage.read(again)).get("userId"), "U");
+      const [now] = await storage.listSessions("U");
+      assert.notEqual(now!.handle, listed!.handle);
+      assert.equal(await storage.destroyUserSession("U", now!.handle), true);
+      assert.equal((await storage.read(again)).isNew, true);
+    } finally {
+      await fixture.close?.();
+    }
+  },
+
   "a session that changes owner moves between user listings": (make) =>
     using(make, {}, async ({ request, storage }) => {
       const a = await request(null, (s) => s.set("userId", "U"));

@@ -62,6 +62,15 @@ describe("cookie attributes", () => {
     createCookie("__Host-id");
   });
 
+  test("F4: the prefixes are matched in any case, as browsers match them (__host-, __SECURE-)", () => {
+    assert.throws(() => createCookie("__host-id", { domain: "x.com" }), /__Host- prefix forbids a domain/);
+    assert.throws(() => createCookie("__HOST-id", { path: "/a" }), /__Host- prefix requires path "\/"/);
+    assert.throws(() => createCookie("__Host-ID".toLowerCase(), { secure: false }), /__Host- prefix requires secure: true/);
+    assert.throws(() => createCookie("__secure-id", { secure: false }), /__Secure- prefix requires secure: true/);
+    assert.throws(() => createCookie("__SeCuRe-id", { secure: false }), /__Secure- prefix requires secure: true/);
+    createCookie("__host-id");
+  });
+
   test("F7: header injection through name, path or domain throws a TypeError", () => {
     for (const [name, options] of [
       ["a=b; Max-Age=1; x", {}],

@@ -88,12 +88,13 @@ export function resolveAttributes(name: string, options: CookieAttributes): Reso
   if (resolved.partitioned && !secure) {
     throw new SessionConfigError("partitioned: true requires secure: true (CHIPS)");
   }
-  // 6265bis §4.1.3: the prefixes are promises the browser enforces; refuse to break them.
-  if (name.startsWith("__Host-")) {
+  // 6265bis §4.1.3: the prefixes are promises the browser enforces (in any case: `__host-` too); refuse to break them.
+  const prefix = name.slice(0, 9).toLowerCase();
+  if (prefix.startsWith("__host-")) {
     if (!secure) throw new SessionConfigError(`cookie "${name}": the __Host- prefix requires secure: true`);
     if (resolved.domain !== undefined) throw new SessionConfigError(`cookie "${name}": the __Host- prefix forbids a domain; remove it`);
     if (path !== "/") throw new SessionConfigError(`cookie "${name}": the __Host- prefix requires path "/", got "${path}"`);
-  } else if (name.startsWith("__Secure-") && !secure) {
+  } else if (prefix === "__secure-" && !secure) {
     throw new SessionConfigError(`cookie "${name}": the __Secure- prefix requires secure: true`);
   }
   // The grammar of domain and path (the name's is above), checked once at creation: an injected

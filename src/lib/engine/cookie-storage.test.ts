@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECRET_A, SECRET_B, cookiePair, fakeClock } from "../../../test/helpers.js";
+import { MemoryRevocationStore } from "../stores/memory-revocation.js";
 import { createCookieSessionStorage } from "./cookie-storage.js";
+import { createRevocableCookieSessionStorage } from "./revocable-cookie-storage.js";
 import { CookieTooLargeError } from "../errors.js";
 
 const DAY = 86400;
@@ -265,6 +267,20 @@ describe("cookie session storage", () => {
     assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, idleTimeout: 0 }), /idleTimeout is invalid: 0; use a whole number of seconds above 0/);
     assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, absoluteTimeout: 1.5 }), /absoluteTimeout is invalid/);
     assert.throws(() => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, idleTimeout: 60, touchInterval: 60 }), /touchInterval \(60\) must be shorter than idleTimeout \(60\)/);
+  });
+
+  test("a clockTolerance that is no whole number of seconds from 0 to 3600 is a configuration error: NaN or Infinity would accept every expired cookie", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -1, 1.5, 3601, "60", null]) {
+      assert.throws(
+        () => createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, clockTolerance: bad as number }),
+        { name: "SessionConfigError", message: `option clockTolerance is invalid: ${String(bad)}; use whole seconds from 0 to 3600` },
+      );
+    }
+    for (const good of [0, 60, 3600, undefined]) createCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, clockTolerance: good });
+    const revocation = { store: new MemoryRevocationStore() };
+    assert.throws(() => createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, userKey: "userId", revocation, clockTolerance: Number.NaN }), {
+      name: "SessionConfigError",
+    });
   });
 
   test("a lifetime given to one session is carried in its cookie to every re-issue", async () => {

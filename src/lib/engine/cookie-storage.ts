@@ -13,7 +13,7 @@ import { resolveTimeouts, type Timeouts } from "./timeouts.js";
 export interface CookieSessionStorageOptions<Data = SessionData> extends StorageOptions<Data> {
   /**
    * Accept a cookie up to this many seconds past its expiry, for fleets whose
-   * clocks drift apart (iron-session uses 60). Default 0.
+   * clocks drift apart (iron-session uses 60): a whole number from 0 to 3600. Default 0.
    */
   clockTolerance?: number | undefined;
   /**
@@ -49,6 +49,18 @@ export function createCookieSessionStorage<Data = SessionData, FlashData = Data>
   return new Engine<Data, FlashData>(cookieStorageParts(options, undefined));
 }
 
+/** Clocks an hour apart are a fault to fix, not to tolerate. */
+const MAX_TOLERANCE = 3600;
+
+/** The `clockTolerance` option in seconds: NaN or Infinity would accept every expired cookie for good. */
+function toleranceOf(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_TOLERANCE) {
+    throw new SessionConfigError(`option clockTolerance is invalid: ${String(value)}; use whole seconds from 0 to ${MAX_TOLERANCE}`);
+  }
+  return value;
+}
+
 /** What `createRevocableCookieSessionStorage` adds to a cookie storage: made once the storage's cookie and clock are. */
 export type MakeRevocation = (crypto: CryptoBackend, timeouts: Timeouts, tolerance: number) => CookieRevocation;
 
@@ -56,7 +68,7 @@ export type MakeRevocation = (crypto: CryptoBackend, timeouts: Timeouts, toleran
 export function cookieStorageParts<Data, FlashData>(options: CookieSessionStorageOptions<Data>, makeRevocation: MakeRevocation | undefined): EngineParts<Data, FlashData> {
   const timeouts = resolveTimeouts(options);
   const cookie = sessionCookie(options.cookie, true, timeouts.now);
-  const tolerance = (options.clockTolerance ?? 0) * 1000;
+  const tolerance = toleranceOf(options.clockTolerance) * 1000;
   const revocation = makeRevocation?.(cookie.crypto, timeouts, tolerance);
   return {
     backend: new CookieBackend<Data, FlashData>(timeouts, tolerance, revocation),

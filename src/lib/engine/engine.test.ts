@@ -244,3 +244,61 @@ describe("engine, cookie backend", () => {
     assert.match(await storage.commitSession(await storage.read(null)), /^__Host-session=E1\./);
   });
 });
+
+describe("engine, a cookie's Max-Age shorter than touchInterval", () => {
+  /**
+   * A user who makes a request every five minutes for an hour, to a storage whose cookie lives
+   * 30 minutes and whose touch interval is an hour (the defaults' for a 14-day idle timeout): each
+   * request sends the cookie the browser still holds (it drops one past its Max-Age); what did it see?
+   */
+  async function anHourOfUse(storage: SessionStorageLike, clock: ReturnType<typeof fakeClock>, change: boolean): Promise<string[]> {
+    const first = await storage.read(null);
+    first.set("user", "ann");
+    let held = { pair: cookiePair(await storage.save(first)), until: clock.now() + 1800_000 };
+    const seen: string[] = [];
+    for (let minute = 5; minute <= 60; minute += 5) {
+      clock.advance(300);
+      const s = await storage.read(clock.now() < held.until ? held.pair : null);
+      seen.push(String(s.get("user") ?? "anonymous"));
+      if (change) s.set("minute", minute);
+      const line = await storage.save(s);
+      if (line) held = { pair: cookiePair(line), until: clock.now() + Number(/Max-Age=(\d+)/.exec(line)![1]) * 1000 };
+    }
+    return seen;
+  }
+  type SessionStorageLike = { read(cookie: string | null): Promise<any>; save(session: any): Promise<string | null> };
+  const options = (clock: ReturnType<typeof fakeClock>) => ({ idleTimeout: 14 * 86400, now: clock.now, cookie: { secrets: [SECRET_A], maxAge: 1800 } });
+
+  for (const change of [false, true]) {
+    const what = change ? "each request changes the session" : "each request only reads it";
+    test(`an active user keeps a cookie session: its cookie is re-issued before its Max-Age runs out (${what})`, async () => {
+      const clock = fakeClock();
+      assert.deepEqual(await anHourOfUse(createCookieSessionStorage(options(clock)), clock, change), Array(12).fill("ann"));
+    });
+    test(`an active user keeps an id session: its cookie is re-issued before its Max-Age runs out (${what})`, async () => {
+      const clock = fakeClock();
+      assert.deepEqual(await anHourOfUse(createSessionStorage({ store: new MemoryStore(), ...options(clock) }), clock, change), Array(12).fill("ann"));
+    });
+  }
+});
+
+describe("engine, an onEvent listener that fails", () => {
+  for (const kind of ["throws", "returns a promise that rejects"] as const) {
+    test(`a listener that ${kind} is reported with console.error, each time, and changes nothing: a tampered cookie is still a fresh session, a save still saves`, async (t) => {
+      const error = t.mock.method(console, "error", () => {});
+      const failure = new Error("the logger is down");
+      const listener = kind === "throws" ? () => { throw failure; } : () => Promise.reject(failure);
+      const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" }, onEvent: listener as () => void });
+      const fresh = await storage.read("sid=E1.forged");
+      assert.deepEqual([fresh.isNew, fresh.entries()], [true, []]);
+      fresh.set("n", 1);
+      const cookie = cookiePair(await storage.save(fresh));
+      assert.equal((await storage.read(cookie)).get("n"), 1);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(error.mock.calls.map((c) => c.arguments), [
+        ["tessera: onEvent failed (rejected event); the session went on", failure],
+        ["tessera: onEvent failed (created event); the session went on", failure],
+      ]);
+    });
+  }
+});

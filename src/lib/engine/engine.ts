@@ -158,15 +158,20 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
 
   #update(session: Session<Data, FlashData>, state: SessionState, now: number, always: boolean): MaybePromise<string | null> {
     const { lastSeenAt, stale } = state.carried as Carried;
-    const touchDue = state.touched || now - lastSeenAt >= this.#t.touch;
+    // A cookie with a Max-Age was last issued at lastSeenAt: it is re-issued by half its life at the latest,
+    // or a user active all along loses it to the browser (a Max-Age shorter than touchInterval).
+    const lifetime = this.#lifetimeOf(state);
+    const touchEvery = lifetime === undefined ? this.#t.touch : Math.min(this.#t.touch, lifetime * 500);
+    const touchDue = state.touched || now - lastSeenAt >= touchEvery;
     state.touched = false;
     const dirty = session.dirty;
     if (this.#backend.tokenIsData) {
       // The token is the session: a change, a touch (its payload slides the idle timeout) or an old secret re-issues it.
       return dirty || touchDue || stale || always ? this.#written(session, "update", now, always, undefined) : null;
     }
-    // A token that carries only the id is re-issued for an old secret, or to slide a cookie's Max-Age.
-    const resend = always || stale || (touchDue && this.#lifetimeOf(state) !== undefined);
+    // A token that carries only the id is re-issued for an old secret; and with a Max-Age, by every write, each of
+    // which moves lastSeenAt (the cookie's Max-Age slides with it).
+    const resend = always || stale || (lifetime !== undefined && (touchDue || dirty));
     if (!dirty && !touchDue) return resend ? this.#issue(session, state, now) : null;
     return chain(this.#backend.write(session, dirty ? "update" : "touch", now), (alive) =>
       !alive ? this.#gone(session, always) : resend ? this.#issue(session, state, now) : null,

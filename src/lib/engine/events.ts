@@ -39,5 +39,13 @@ export async function emit(
   if (hash instanceof Promise) hash = await hash;
   const event: SessionEvent = { type, cookie, fingerprint: hash.slice(0, 12), ...more };
   if (reason) event.reason = reason;
-  listener(event);
+  // A listener is the app's logging: when it fails, the session goes on. Otherwise a logger that is down
+  // would turn every forged cookie an attacker sends into a failed request.
+  const failed = (error: unknown) => console.error(`tessera: onEvent failed (${type} event); the session went on`, error);
+  try {
+    const out: unknown = listener(event);
+    if (out instanceof Promise) out.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
 }

@@ -122,7 +122,7 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
   }
 
   remove(storedId: string): MaybePromise<void> {
-    return chain(this.keyOf(storedId), (key) => storeCall("delete", () => this.store.delete(key)));
+    return chain(this.keyOf(storedId), (key) => chain(storeCall("delete", () => this.store.delete(key)), () => undefined));
   }
 
   token(session: Session<Data, FlashData>): { json: string; memo: IdAndKey | undefined } {

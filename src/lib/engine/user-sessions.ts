@@ -65,10 +65,9 @@ export class UserSessions {
     const { listByUser } = this.#index("destroyUserSession");
     const rows = await storeCall("listByUser", () => listByUser(String(userId), this.now()));
     for (const { key } of rows) {
-      if ((await this.#handleOf(key)) === handle) {
-        await storeCall("delete", () => this.store.delete(key));
-        return true;
-      }
+      // The session may have moved to a new id since the listing (a sign-in on that device): then
+      // nothing is deleted, and its new handle is in the next listing.
+      if ((await this.#handleOf(key)) === handle) return (await storeCall("delete", () => this.store.delete(key))) !== false;
     }
     return false;
   }

@@ -190,8 +190,8 @@ export class FileStore implements SessionStore {
     return true;
   }
 
-  async delete(key: string): Promise<void> {
-    await this.#drop(this.#files.paths(key), () => true);
+  async delete(key: string): Promise<boolean> {
+    return (await this.#drop(this.#files.paths(key), () => true)) !== false;
   }
 
   async listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {

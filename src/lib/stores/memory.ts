@@ -235,9 +235,10 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
-  delete(key: string): void {
+  delete(key: string): boolean {
     const entry = this.signedIn.get(key) ?? this.anonymous.get(key);
     if (entry) this.drop(key, entry);
+    return entry !== undefined;
   }
 
   async listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {

@@ -137,6 +137,34 @@ describe("postgres store", { skip }, () => {
     assert.deepEqual(rows, []);
   });
 
+  test("log out everywhere while one of the user's sessions is regenerating ends that session too (its new id included)", async () => {
+    // A slow commit of the login (a busy server), made slow by a trigger on a table of this test's own:
+    // "log out everywhere" starts while the login's statement holds the row, and must see where it went.
+    const slow = `${table}_slow`;
+    await pool.query(schemaSql(slow));
+    await pool.query(`CREATE FUNCTION ${slow}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$`);
+    await pool.query(`CREATE TRIGGER slow AFTER INSERT OR UPDATE ON ${slow} FOR EACH ROW WHEN (NEW.data ? 'slow') EXECUTE FUNCTION ${slow}()`);
+    try {
+      const storage = createPostgresSessionStorage<{ userId: string; slow?: true }>({ pool, table: slow, userKey: "userId", cookie: { secrets: [SECRET_A], name: "sid" } });
+      const signedIn = await storage.read(null);
+      signedIn.set("userId", "ann");
+      const cookie = cookiePair(await storage.save(signedIn));
+      const stepUp = await storage.read(cookie);
+      stepUp.regenerateId();
+      stepUp.set("slow", true);
+      const login = storage.save(stepUp);
+      await new Promise((r) => setTimeout(r, 150));
+      await storage.destroyAllSessions("ann");
+      const reissued = await login;
+      assert.equal((await storage.read(cookiePair(reissued))).get("userId"), undefined, "the regenerated session was ended");
+      assert.deepEqual(await storage.listSessions("ann"), []);
+      assert.deepEqual((await pool.query(`SELECT id FROM ${slow}`)).rows, []);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS ${slow}`);
+      await pool.query(`DROP FUNCTION IF EXISTS ${slow}()`);
+    }
+  });
+
   test("a replace whose new record PostgreSQL refuses, or whose new key is taken, leaves the old record untouched", async () => {
     const [a, b, taken] = [fresh(), fresh(), fresh()];
     await store.create(a, rec({ data: { keep: 1 }, userId: "stay" }));
@@ -260,6 +288,20 @@ describe("postgres store", { skip }, () => {
       other.release();
     }
     assert.equal((await store.get(k, NOW + 1000))?.expiresAt, NOW + 3_600_000);
+  });
+
+  test("a row whose data is not a JSON object (another tool wrote it) reads as a fresh session, and is not listed", async () => {
+    const storage = createPostgresSessionStorage({ pool, table, userKey: "userId", cookie: { secrets: [SECRET_A], name: "sid" } });
+    for (const bad of ["null", '"text"', "[1,2]", "42"]) {
+      const s = await storage.read(null);
+      s.set("userId", "garbled");
+      const cookie = cookiePair(await storage.save(s));
+      await pool.query(`UPDATE ${table} SET data = $1::jsonb WHERE user_id = 'garbled'`, [bad]);
+      const again = await storage.read(cookie);
+      assert.deepEqual([again.isNew, again.entries()], [true, []], bad);
+      assert.deepEqual(await storage.listSessions("garbled"), [], bad);
+      assert.equal(await storage.destroyAllSessions("garbled"), 1, bad);
+    }
   });
 
   test("SQL metacharacters in values and user ids are data", async () => {

@@ -92,10 +92,12 @@ export class PostgresStore implements SessionStore {
     this.sql = {
       get: `SELECT ${cols} FROM ${t} WHERE id = $1 AND expires_at > $2`,
       create: `INSERT INTO ${t} (id, ${cols}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      // One statement: if the insert fails (a value jsonb refuses, a taken key), the delete is undone with it.
-      replace: `WITH old AS (DELETE FROM ${t} WHERE id = $1 AND expires_at > $2 RETURNING id)
-        INSERT INTO ${t} (id, ${cols})
-        SELECT $3, $4::jsonb, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer FROM old`,
+      // The row moves to its new key, rather than a delete and an insert: a statement waiting on the row
+      // ("log out everywhere", a take) then follows it to its new version and tests that, where it would
+      // never see an inserted row its snapshot predates. If the update fails (a value jsonb refuses, a
+      // taken key), nothing changed.
+      replace: `UPDATE ${t} SET id = $3, data = $4::jsonb, created_at = $5, last_seen_at = $6, expires_at = $7, user_id = $8, max_age = $9
+        WHERE id = $1 AND expires_at > $2`,
       // In a || b the keys of b win: restored values fill only what clear and unset left absent, then set overrides them.
       update: `UPDATE ${t} SET
           data = ($5::jsonb || (CASE WHEN $3::boolean THEN '{}'::jsonb ELSE data - $4::text[] END)) || $6::jsonb,
@@ -187,14 +189,18 @@ export class PostgresStore implements SessionStore {
     return rowCount === 1;
   }
 
-  async delete(key: string): Promise<void> {
-    await this.query(this.sql.delete, [this.check(key)]);
+  async delete(key: string): Promise<boolean> {
+    const { rowCount } = await this.query(this.sql.delete, [this.check(key)]);
+    return rowCount === 1;
   }
 
   async listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {
     if (!storable(userId)) return [];
     const { rows } = await this.query(this.sql.list, [userId, now]);
-    return rows.map((row) => ({ key: row.id as string, record: toRecord(row) }));
+    return rows.flatMap((row) => {
+      const record = toRecord(row);
+      return record ? [{ key: row.id as string, record }] : [];
+    });
   }
 
   async deleteByUser(userId: string, exceptKey: string | undefined, now: number): Promise<number> {
@@ -219,7 +225,7 @@ export class PostgresStore implements SessionStore {
 }
 
 interface Row {
-  data: Record<string, unknown>;
+  data: unknown;
   created_at: string;
   last_seen_at: string;
   expires_at: string;
@@ -227,10 +233,12 @@ interface Row {
   max_age: number | null;
 }
 
-function toRecord(row: Row): SessionRecord {
+/** The row as a record; null for a row whose data is no JSON object (another tool wrote it): no session, as the file store reads a file it cannot. */
+function toRecord(row: Row): SessionRecord | null {
+  if (typeof row.data !== "object" || row.data === null || Array.isArray(row.data)) return null;
   // pg returns bigint as text, integer as a number, jsonb as parsed JSON.
   return {
-    data: row.data,
+    data: row.data as Record<string, unknown>,
     createdAt: Number(row.created_at),
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),

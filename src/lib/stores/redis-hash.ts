@@ -14,6 +14,13 @@ export class Stored {
   maxAge: number | undefined = undefined;
   indexedUntil = 0;
   moving = false;
+  /** False once a value is not JSON (another tool wrote it): the hash is then no session, as the file store reads a file it cannot. */
+  readable = true;
+
+  /** A session a read may use: readable, not expired by `now`, not being moved by a login. */
+  live(now: number): boolean {
+    return this.readable && this.expiresAt > now && !this.moving;
+  }
 
   record(): SessionRecord {
     const record: SessionRecord = { data: this.data, createdAt: this.createdAt, lastSeenAt: this.lastSeenAt, expiresAt: this.expiresAt, userId: this.userId };
@@ -22,7 +29,7 @@ export class Stored {
   }
 
   field(f: string, v: string): void {
-    if (f.startsWith("d:")) putOwn(this.data, f.slice(2), JSON.parse(v));
+    if (f.startsWith("d:")) this.value(f.slice(2), v);
     else if (f === "m:c") this.createdAt = Number(v);
     else if (f === "m:l") this.lastSeenAt = Number(v);
     else if (f === "m:e") this.expiresAt = Number(v);
@@ -30,6 +37,14 @@ export class Stored {
     else if (f === "m:a") this.maxAge = Number(v);
     else if (f === "m:x") this.indexedUntil = Number(v);
     else if (f === "m:r") this.moving = true;
+  }
+
+  value(name: string, json: string): void {
+    try {
+      putOwn(this.data, name, JSON.parse(json));
+    } catch {
+      this.readable = false;
+    }
   }
 }
 

@@ -79,8 +79,9 @@ export class RedisUserIndex {
     members.forEach(({ member, score }, i) => {
       const stored = readHash(hashes[i] as HashReply);
       if (stored.expiresAt > now && stored.userId === String(userId)) {
-        // A session a regenerate is moving is neither listed nor dropped: its move decides.
-        if (stored.moving) return;
+        // A session a regenerate is moving is neither listed nor dropped: its move decides. One that is not
+        // readable is not listed, and stays in the index for "log out everywhere" to delete.
+        if (stored.moving || !stored.readable) return;
         rows.push({ key: member, record: stored.record() });
         const due = Math.ceil(Math.max(stored.expiresAt, stored.indexedUntil));
         if (due > score) raise.push(String(due), member);

@@ -190,6 +190,31 @@ describe("redis store", { skip }, () => {
     }
   });
 
+  test("a session whose stored hash holds a value that is not JSON (another tool wrote it) reads as a fresh session, and is not listed", async () => {
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    try {
+      const storage = createRedisSessionStorage({ client, prefix, userKey: "userId", cookie: { secrets: [SECRET_A], name: "sid" } });
+      const s = await storage.read(null);
+      s.set("userId", "garbled");
+      s.set("a", 1);
+      const cookie = cookiePair(await storage.save(s));
+      let garbled = 0;
+      for (const k of await inspector.keys(`${prefix}s:*`)) {
+        if ((await inspector.hget(k, "d:userId")) === '"garbled"') garbled += await inspector.hset(k, "d:a", "{not json").then(() => 1);
+      }
+      assert.equal(garbled, 1);
+      for (let i = 0; i < 2; i++) {
+        const again = await storage.read(cookie);
+        assert.deepEqual([again.isNew, again.get("a")], [true, undefined]);
+      }
+      assert.deepEqual(await storage.listSessions("garbled"), []);
+      assert.equal(await storage.destroyAllSessions("garbled"), 1);
+    } finally {
+      await client.quit();
+    }
+  });
+
   test("two processes sharing one Redis increment different keys and lose nothing", async () => {
     const client = createClient({ url: REDIS_URL });
     await client.connect();

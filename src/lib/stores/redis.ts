@@ -79,7 +79,7 @@ export class RedisStore implements SessionStore {
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
     const stored = readHash((await this.#cmd.run(["HGETALL", this.#cmd.sessionKey(key)])) as HashReply);
-    return stored.expiresAt > now && !stored.moving ? stored.record() : null;
+    return stored.live(now) ? stored.record() : null;
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -144,9 +144,9 @@ export class RedisStore implements SessionStore {
     return Array.isArray(result) ? readTaken(result) : null;
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string): Promise<boolean> {
     // One DEL; the owner's index drops the member when it is next read, written or purged.
-    await this.#cmd.run(["DEL", this.#cmd.sessionKey(key)], this.#cmd.write, { late: true });
+    return Number(await this.#cmd.run(["DEL", this.#cmd.sessionKey(key)], this.#cmd.write, { late: true })) === 1;
   }
 
   listByUser(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>> {

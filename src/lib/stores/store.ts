@@ -48,8 +48,13 @@ export interface SessionStore {
    * concurrent requests may both see it.
    */
   take?(key: string, fields: string[], now: number): MaybePromise<Record<string, unknown> | null>;
-  /** Deletes the record (and its place in the user index). Deleting nothing is not an error. */
-  delete(key: string): MaybePromise<void>;
+  /**
+   * Deletes the record (and its place in the user index). Deleting nothing is
+   * not an error. Returns whether there was a record to delete, which
+   * `destroyUserSession` reports; a store that returns nothing is taken to
+   * have deleted one.
+   */
+  delete(key: string): MaybePromise<boolean | void>;
   /** The live sessions of `userId`; members that expired are dropped from the index. */
   listByUser?(userId: string, now: number): Promise<Array<{ key: string; record: SessionRecord }>>;
   /** Deletes every session of `userId` except `exceptKey`; returns how many were deleted. */

@@ -79,6 +79,27 @@ describe("a Remix-style strategy as a store", () => {
   });
 });
 
+describe("a Remix-style strategy as a store: a login whose delete of the old record fails", () => {
+  test("the login fails with SessionStoreError, the old session stays signed in in this process too, and the new record is gone", async () => {
+    const strategy = mapStrategy();
+    const storage = createSessionStorage({ store: strategy, cookie: { secrets: [SECRET_A] } });
+    const s = await storage.read(null);
+    s.set("userId", "u1");
+    const cookie = cookiePair(await storage.save(s));
+    const [oldKey] = [...strategy.map.keys()];
+    const deleteData = strategy.deleteData;
+    strategy.deleteData = async (id: string) => {
+      if (id === oldKey) throw new Error("the database went away");
+      return deleteData(id);
+    };
+    const login = await storage.read(cookie);
+    login.regenerateId();
+    await assert.rejects(storage.save(login), { name: "SessionStoreError" });
+    assert.deepEqual([...strategy.map.keys()], [oldKey], "no orphan under the new id");
+    assert.equal((await storage.read(cookie)).get("userId"), "u1", "the old session is untouched");
+  });
+});
+
 describe("createMemorySessionStorage()", () => {
   test("runs with no options at all outside production", async () => {
     const storage = createMemorySessionStorage();

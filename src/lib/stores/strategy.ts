@@ -45,6 +45,10 @@ class Tombstones {
     if (this.#until.size > TOMBSTONES) this.#until.delete(this.#until.keys().next().value!);
   }
 
+  remove(key: string): void {
+    this.#until.delete(key);
+  }
+
   has(key: string): boolean {
     const until = this.#until.get(key);
     if (until === undefined) return false;
@@ -129,7 +133,14 @@ function adapt(strategy: SessionIdStorageStrategy): SessionStore {
           return false;
         }
         ended.add(oldKey);
-        await strategy.deleteData(oldKey);
+        try {
+          await strategy.deleteData(oldKey);
+        } catch (error) {
+          // A login that fails leaves the old session as it was: not refused here, no new record beside it.
+          ended.remove(oldKey);
+          await (async () => strategy.deleteData(newKey))().catch(() => {});
+          throw error;
+        }
         return true;
       }),
     delete: (key) =>

@@ -77,7 +77,7 @@ describe("chunked cookie sessions", () => {
     assert.deepEqual(jar.names(), []);
   });
 
-  test("4 chunks to 2, to 3, to the plain name: each save expires exactly the chunks it no longer uses", async () => {
+  test("4 chunks to 2, to 3, to the plain name: each save expires the chunks it no longer uses, and every chunk past its own", async () => {
     // A long Path leaves each line room for about 1.5 KB: four chunks fit the budget.
     const path = `/${"p".repeat(2509)}`;
     const storage = storageOf({ maxChunks: 4 }, { path, encrypt: false });
@@ -94,7 +94,9 @@ describe("chunked cookie sessions", () => {
     assert.deepEqual(namesOf(two.join("\n")), ["sid.0", "sid.1", "sid.2", "sid.3"]);
     assert.deepEqual(two.slice(2), [clearOf("sid.2", path), clearOf("sid.3", path)]);
     assert.deepEqual(jar.names(), ["sid.0", "sid.1"]);
-    assert.deepEqual(namesOf(await save(2800)), ["sid.0", "sid.1", "sid.2"]);
+    const three = setCookieLines(await save(2800));
+    assert.deepEqual(three.slice(3), [clearOf("sid.3", path)], "every chunk past its own is expired, carried or not");
+    assert.deepEqual(jar.names(), ["sid.0", "sid.1", "sid.2"]);
     assert.deepEqual(setCookieLines(await save(10)).slice(1), [clearOf("sid.0", path), clearOf("sid.1", path), clearOf("sid.2", path)]);
     assert.deepEqual(jar.names(), ["sid"]);
     assert.equal((await storage.read(jar.header())).get("blob"), "x".repeat(10));
@@ -153,6 +155,32 @@ describe("chunked cookie sessions", () => {
     // Under another secret, chunks that are otherwise whole are refused too.
     const other = storageOf({ maxChunks: 3 }, { secrets: [SECRET_B] });
     assert.equal((await other.read(`sid.0=${a0}; sid.1=${a1}`)).isNew, true);
+  });
+
+  test("two requests racing, one growing the session to 3 chunks and one saving 2: whichever lands last, the browser holds one whole session", async () => {
+    // A long Path and Domain are what make a session need more than two chunks within the Cookie budget.
+    const path = "/" + "p".repeat(1000);
+    const domain = `${Array.from({ length: 4 }, () => "d".repeat(60)).join(".")}.example.com`;
+    const events: string[] = [];
+    const storage = storageOf({ maxChunks: 4, onEvent: (e) => events.push(e.type) }, { path, domain });
+    for (const last of ["2 chunks", "3 chunks"]) {
+      const jar = new CookieJar();
+      const first = await storage.read(null);
+      first.set("user", "ann");
+      first.set("draft", "a".repeat(3000));
+      jar.take(await storage.save(first));
+      assert.deepEqual([...jar.cookies.keys()], ["sid.0", "sid.1"]);
+      const [grows, small] = [await storage.read(jar.header()), await storage.read(jar.header())];
+      grows.set("draft", "b".repeat(4400));
+      small.set("page", "/inbox");
+      const [three, two] = [await storage.save(grows), await storage.save(small)];
+      assert.deepEqual(namesOf(three), ["sid.0", "sid.1", "sid.2", "sid.3"]);
+      assert.deepEqual(namesOf(two), ["sid.0", "sid.1", "sid.2", "sid.3"], "2 chunks, and the two past them expired");
+      for (const lines of last === "2 chunks" ? [three, two] : [two, three]) jar.take(lines);
+      const next = await storage.read(jar.header());
+      assert.deepEqual([next.get("user"), (next.get("draft") as string | undefined)?.[0], next.get("page")], last === "2 chunks" ? ["ann", "a", "/inbox"] : ["ann", "b", undefined], last);
+    }
+    assert.deepEqual(events, ["created", "created"], "no read was refused");
   });
 
   test("a plain cookie wins over chunks beside it, which the next save expires; chunks past maxChunks are none of the session's", async () => {

@@ -14,6 +14,12 @@ const cookieOf = (options: CookieOptions = {}, name = "sid") => new SealedCookie
 const clearOf = (name: string, path = "/") => `${name}=; Max-Age=0; Path=${path}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`;
 /** The Cookie header a browser sends back for `lines` (none of them expiring a cookie). */
 const sentBack = (lines: string[]) => lines.map((line) => line.split(";")[0]).join("; ");
+/** The lines of a save that set a cookie, and the names of those it expires. */
+const split = (value: string) => {
+  const lines = setCookieLines(value);
+  const expiring = (line: string) => line.includes("=; Max-Age=0;");
+  return { set: lines.filter((line) => !expiring(line)), expired: lines.filter(expiring).map((line) => line.slice(0, line.indexOf("="))) };
+};
 const TOO_LARGE_TAIL = ": store less in the session, or use an id-based storage (memory, file, Redis, PostgreSQL)";
 
 describe("chunked cookies: the carrier", () => {
@@ -35,14 +41,15 @@ describe("chunked cookies: the carrier", () => {
         refused++;
         continue;
       }
-      const lines = setCookieLines(carrier.issue(value, 3600, 0));
+      const { set: lines, expired } = split(carrier.issue(value, 3600, 0));
       for (const line of lines) assert.ok(line.length <= 4096, `${length}: a line of ${line.length} bytes`);
       if (length < room) {
-        assert.deepEqual(lines, [cookie.setCookie(value, 3600)], "the plain name, byte for byte as one cookie");
+        assert.deepEqual([lines, expired], [[cookie.setCookie(value, 3600)], []], "the plain name, byte for byte as one cookie");
         if (length === room - 1) assert.equal(lines[0]!.length, 4096);
         plain++;
       } else {
         assert.equal(lines.length, Math.ceil(length / piece));
+        assert.deepEqual(expired, ["sid.0", "sid.1", "sid.2", "sid.3"].slice(lines.length), "every chunk past these, carried or not");
         assert.equal(lines[0]!.length, 4096, "every chunk but the last is full");
         lines.forEach((line, i) => assert.ok(line.startsWith(`sid.${i}=`) && line.endsWith(cookie.setCookie("", 3600).slice(4))));
         assert.ok(sentBack(lines).length <= 6144);
@@ -58,7 +65,7 @@ describe("chunked cookies: the carrier", () => {
     const carrier = chunkedCookie(cookieOf(), 4);
     // Two chunks come back as `sid.0=…; sid.1=…`: 14 bytes besides the value.
     const largest = "v".repeat(6144 - 14);
-    assert.equal(sentBack(setCookieLines(carrier.issue(largest, undefined, 0))).length, 6144);
+    assert.equal(sentBack(split(carrier.issue(largest, undefined, 0)).set).length, 6144);
     assert.throws(
       () => carrier.issue(`${largest}v`, undefined, 0),
       (e: unknown) =>
@@ -124,7 +131,7 @@ describe("chunked cookies: the carrier", () => {
     assert.equal(carrier.token(new Request("http://x/", { headers: { cookie: "sid.0=b; sid.1=c" } })), "bc");
   });
 
-  test("issue and clear expire each cookie the request carried that the new one does not use, and no other", () => {
+  test("issue and clear expire each cookie the request carried that the new one does not use (in chunks, every chunk past its own too), and no other", () => {
     const cookie = cookieOf();
     const carrier = chunkedCookie(cookie, 3);
     const small = cookie.setCookie("abc");
@@ -132,10 +139,10 @@ describe("chunked cookies: the carrier", () => {
     assert.equal(carrier.issue("abc", undefined, 0b1), small, "the plain name is set again: nothing to expire");
     assert.equal(carrier.issue("abc", undefined, 0b1111), [small, clearOf("sid.0"), clearOf("sid.1"), clearOf("sid.2")].join("\n"));
     const big = "v".repeat(5000);
-    const two = setCookieLines(carrier.issue(big, undefined, 0));
-    assert.equal(two.length, 2);
-    assert.equal(carrier.issue(big, undefined, 0b110), two.join("\n"));
-    assert.equal(carrier.issue(big, undefined, 0b1001), [...two, clearOf("sid"), clearOf("sid.2")].join("\n"));
+    const [zero, one, ...past] = setCookieLines(carrier.issue(big, undefined, 0));
+    assert.deepEqual(past, [clearOf("sid.2")], "in chunks, every chunk past its own is expired, carried or not");
+    assert.equal(carrier.issue(big, undefined, 0b110), [zero, one, clearOf("sid.2")].join("\n"));
+    assert.equal(carrier.issue(big, undefined, 0b1001), [zero, one, clearOf("sid"), clearOf("sid.2")].join("\n"));
     assert.equal(carrier.clear(), cookie.clear());
     assert.equal(carrier.clear(0b1), cookie.clear());
     assert.equal(carrier.clear(0b1010), [clearOf("sid"), clearOf("sid.0"), clearOf("sid.2")].join("\n"));

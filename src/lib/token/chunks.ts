@@ -38,7 +38,9 @@ export function checkMaxChunks(maxChunks: number | undefined): number {
  * cookie of this session.
  *
  * `sent` has bit 0 for the plain name and bit i + 1 for chunk i: each save
- * expires those the request carried that its new cookie does not use.
+ * expires those the request carried that its new cookie does not use; a save
+ * in chunks expires every chunk past its own too, carried or not (a racing
+ * request's longer value would otherwise leave one behind that spoils it).
  */
 export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Transport, "read" | "token" | "issue" | "clear"> {
   const { name } = cookie;
@@ -89,7 +91,10 @@ export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Tra
       if (count > maxChunks) throw new CookieTooLargeError(name, value.length, piece * maxChunks, `what maxChunks: ${maxChunks} carries`);
       const lines: string[] = [];
       for (let i = 0; i < count; i++) lines.push(`${names[i + 1]}=${value.slice(i * piece, (i + 1) * piece)}${attributes}`);
-      return withClears(lines, sent & ~((2 << count) - 2));
+      // Every chunk past these is expired, carried or not: a request racing this one may have set one
+      // (a session grown to more chunks), which left beside these would spoil the whole value.
+      const used = (2 << count) - 2;
+      return withClears(lines, (sent | ((2 << maxChunks) - 2)) & ~used);
     },
     clear: (sent = 0) => withClears([cookie.clear()], sent & ~1),
   };
