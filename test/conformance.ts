@@ -501,7 +501,7 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.equal(spy.count("create"), writes, "nothing created for a touched new session");
     }),
 
-  "markAuthenticated() is stored on the storage's clock, kept by a regenerating sign-in, and ages for requireRecentAuth": (make) =>
+  "markAuthenticated() is stored on the storage's clock, kept by a regenerating sign-in that proved it, and ages for requireRecentAuth": (make) =>
     using(make, {}, async ({ request, clock }) => {
       const signin = await request(null, (s) => {
         s.regenerateId({ keep: [] });
@@ -521,7 +521,8 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       });
       const again = (await request(stepUp.cookie)).session;
       const later = new Date(clock.now());
-      assert.deepEqual(again.authentication, { authenticatedAt: later, methods: { password: at, totp: later } });
+      // A regenerate with keep keeps what this request proved only: the earlier password was perhaps another user's.
+      assert.deepEqual(again.authentication, { authenticatedAt: later, methods: { totp: later } });
       assert.deepEqual(requireRecentAuth(again, { maxAge: 300 }).required, false);
       assert.deepEqual(requireRecentAuth(again, { maxAge: 300, methods: ["password"] }).required, true, "only the named methods count");
     }),
@@ -550,7 +551,7 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.deepEqual((await storage.read(old.cookie)).entries().sort(), [["count", 3], ["userId", "U"]], "the upgrade replaced the stored values");
     }),
 
-  "your devices: listSessions shows each session's device (and network when recorded), maxSessionsPerUser ends the oldest, a new device is an event": (make) =>
+  "your devices: listSessions shows each session's device (and network when recorded), maxSessionsPerUser ends the one used least recently, a new device is an event": (make) =>
     using(make, {}, async ({ fixture, clock }) => {
       const events: Array<[string, string | undefined, string | undefined]> = [];
       const storage = createSessionStorage({
@@ -585,13 +586,69 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       );
       const third = await signIn(SAFARI);
       assert.deepEqual(events.at(-1), ["new-device", "D", "Safari on iOS"]);
+      // A re-authentication on that device (regenerateId, no recordDevice) is no sign-in from a new device.
+      const told = events.length;
+      const stepUp = await storage.read(third);
+      stepUp.markAuthenticated({ method: "password" });
+      stepUp.regenerateId();
+      const thirdAgain = cookiePair(await storage.save(stepUp));
+      assert.equal(events.length, told, "no new-device event for a step-up");
       const left = await storage.listSessions("D");
       assert.equal(left.length, 2, "a third sign-in past the limit of 2 ended one");
-      assert.equal((await storage.read(first)).isNew, true, "the oldest is the one that ended");
-      assert.deepEqual([(await storage.read(second)).get("userId"), (await storage.read(third)).get("userId")], ["D", "D"]);
+      assert.equal((await storage.read(first)).isNew, true, "the one used least recently is the one that ended");
+      assert.deepEqual([(await storage.read(second)).get("userId"), (await storage.read(thirdAgain)).get("userId")], ["D", "D"]);
       assert.throws(() => createSessionStorage({ store: fixture.store, maxSessionsPerUser: 0 }), /maxSessionsPerUser must be a whole number/);
       assert.throws(() => createSessionStorage({ store: fixture.store, maxSessionsPerUser: 3 }), /needs the userKey option/);
     }),
+
+  "two sign-ins of one user at once, with maxSessionsPerUser: 1, leave one of them signed in (not none); the next holds the limit": async (make) => {
+    const fixture = await make();
+    try {
+      // The real store, whose first two listings (one per sign-in) wait for each other: each sees the other.
+      let waiting: Array<() => void> | null = [];
+      const store = new Proxy(fixture.store, {
+        get(target, prop) {
+          const v = Reflect.get(target, prop, target);
+          if (typeof v !== "function") return v;
+          if (prop !== "listByUser") return v.bind(target);
+          return async (...args: unknown[]) => {
+            const rows = await v.apply(target, args);
+            if (waiting) {
+              const gate = waiting;
+              await new Promise<void>((resolve) => {
+                gate.push(resolve);
+                if (gate.length === 2) {
+                  waiting = null;
+                  for (const go of gate) go();
+                }
+              });
+            }
+            return rows;
+          };
+        },
+      });
+      const clock = fakeClock();
+      const storage = createSessionStorage({ store, cookie: { secrets: [SECRET_A], name: "sid" }, now: clock.now, userKey: "userId", maxSessionsPerUser: 1 });
+      const signIn = async () => {
+        const s = await storage.read(null);
+        s.regenerateId({ keep: [] });
+        s.set("userId", "race");
+        return cookiePair(await storage.save(s));
+      };
+      const cookies = await Promise.all([signIn(), signIn()]);
+      // Each ends only what ranks below both of them: never each other. (One whose listing came before the
+      // other's write ends nothing: two may stay, one over the limit, until the next sign-in.)
+      const signedIn = [];
+      for (const cookie of cookies) signedIn.push((await storage.read(cookie)).get("userId"));
+      assert.ok(signedIn.includes("race"), `still signed in: ${JSON.stringify(signedIn)}`);
+      clock.advance(1);
+      const next = await signIn();
+      assert.deepEqual((await storage.listSessions("race")).length, 1, "the next sign-in holds the limit again");
+      assert.equal((await storage.read(next)).get("userId"), "race");
+    } finally {
+      await fixture.close?.();
+    }
+  },
 
   "reload() reads what another request saved and drops this request's unsaved changes": (make) =>
     using(make, {}, async ({ request, storage }) => {

@@ -19,6 +19,7 @@ import { getSession, verifyCsrf, withSession } from "../src/fetch.js";
 import { csrf as h3Csrf, session as h3Session, useSession } from "../src/h3.js";
 import { csrf as honoCsrf, session as honoSession } from "../src/hono.js";
 import { listen } from "./bare-server.js";
+import { koaFormBody } from "./koa-form-body.js";
 import { SECRET_A, cookiePair, serveFetch } from "./helpers.js";
 
 type Served = { url: string; close(): Promise<void> };
@@ -50,15 +51,7 @@ const APPS: Record<string, (storage: SessionStorage) => Promise<Served>> = {
   },
   async koa(storage) {
     const app = new Koa<DefaultState, KoaContext>();
-    // The form body as koa-bodyparser would give it.
-    app.use(async (ctx, next) => {
-      if (ctx.is("application/x-www-form-urlencoded")) {
-        let body = "";
-        for await (const chunk of ctx.req) body += chunk;
-        (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(body));
-      }
-      await next();
-    });
+    app.use(koaFormBody);
     app.use(koaSession(storage)).use(koaCsrf(storage));
     app.use((ctx) => void (ctx.body = ctx.path === "/form" ? csrfToken(ctx.session) : "done"));
     return listen(createServer(app.callback()));

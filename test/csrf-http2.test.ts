@@ -10,6 +10,7 @@ import { csrfToken } from "../src/index.js";
 import { csrf as fastifyCsrf, session as fastifySession, type RegisteredStorage } from "../src/fastify.js";
 import { csrf as koaCsrf, session as koaSession } from "../src/koa.js";
 import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js";
+import { koaFormBody } from "./koa-form-body.js";
 import { SECRET_A } from "./helpers.js";
 
 const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
@@ -64,14 +65,7 @@ const APPS: Record<string, () => Promise<{ url: string; close(): Promise<void> }
   },
   async koa() {
     const app = new Koa();
-    app.use(async (ctx, next) => {
-      if (ctx.is("application/x-www-form-urlencoded")) {
-        let body = "";
-        for await (const chunk of ctx.req) body += chunk;
-        (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(body));
-      }
-      await next();
-    });
+    app.use(koaFormBody);
     app.use(koaSession(storage)).use(koaCsrf(storage));
     app.use((ctx) => void (ctx.body = ctx.path === "/form" ? csrfToken((ctx as unknown as { session: never }).session) : "done"));
     const server = http2.createServer(app.callback());

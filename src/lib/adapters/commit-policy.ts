@@ -23,8 +23,9 @@ export interface ResponseSoFar {
 /**
  * The one commit policy of every integration: what a response gets for its
  * session, or null when it gets nothing.
- * - A 5xx (or a handler that threw, which the integration never commits) saves
- *   nothing: a failed request must not half-apply (docs/security.md, K3).
+ * - A 5xx, a network error (`Response.error()`), or a handler that threw (which
+ *   the integration never commits) saves nothing: a failed request must not
+ *   half-apply (docs/security.md, K3).
  * - A `Secure` cookie is never sent in answer to a plain-http request that
  *   cannot keep it, and nothing is saved either (F2).
  * - The token's header comes with `Cache-Control: no-store` unless the app chose
@@ -38,7 +39,8 @@ export function commitHeaders<Data, FlashData>(
   origin: () => RequestOrigin,
   options: TransportOptions,
 ): MaybePromise<ResponseHeader[] | null> {
-  if (response.status >= 500) return null;
+  // A 5xx, or a network error (`Response.error()`, status 0): the request failed.
+  if (response.status >= 500 || response.status < 100) return null;
   const { transport } = storage;
   if (transport.needsSecureOrigin && !mayCarrySecureCookie(origin(), options)) {
     // A session the client can never send back is waste.

@@ -12,14 +12,59 @@ export function forbiddenResponse(result: Extract<CsrfResult, { ok: false }>): R
 
 const FORMS = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
-/** A Fetch request's form, read from a copy (the handler still reads the body), when it is one. */
-async function formOf(request: Request): Promise<FormData | undefined> {
-  if (!FORMS.test(request.headers.get("content-type") ?? "")) return undefined;
+/**
+ * How much of a form body is read for its token: the fields that end within it.
+ * A token-less request must not make the server hold a body of any size (an
+ * upload puts its `_csrf` field first, as a form's hidden input does).
+ */
+export const FORM_BYTES = 1 << 20;
+
+type Fields = { get(name: string): unknown };
+
+/** A Fetch request's form fields, read from a copy (the handler still reads the body), when it is a form. */
+async function formOf(request: Request): Promise<Fields | undefined> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!FORMS.test(type) || !request.body) return undefined;
   try {
-    return await request.clone().formData();
+    const { bytes, whole } = await prefixOf(request.clone().body!, FORM_BYTES);
+    return await new Response(whole ? bytes : completeFields(bytes, type), { headers: { "content-type": type } }).formData();
   } catch {
     return undefined;
   }
+}
+
+/** The first `limit` bytes of `body` (all of it when shorter), then the rest left unread. */
+async function prefixOf(body: ReadableStream<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; whole: boolean }> {
+  const reader = body.getReader();
+  const bytes = new Uint8Array(limit);
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes: bytes.subarray(0, size), whole: true };
+      bytes.set(value.subarray(0, limit - size), size);
+      size += Math.min(value.length, limit - size);
+      if (size === limit) return { bytes, whole: false };
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** The fields that end within `prefix`, the start of a longer form body of `type`, as a complete body. */
+function completeFields(prefix: Uint8Array<ArrayBuffer>, type: string): Uint8Array<ArrayBuffer> {
+  // One character per byte: an index in the text is an index in the bytes.
+  const text = new TextDecoder("latin1").decode(prefix);
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+  if (!boundary) return prefix.subarray(0, Math.max(0, text.lastIndexOf("&")));
+  const delimiter = `\r\n--${boundary[1] ?? boundary[2]}`;
+  const end = text.lastIndexOf(delimiter);
+  if (end <= 0) return new Uint8Array();
+  const close = new TextEncoder().encode(`${delimiter}--\r\n`);
+  const body = new Uint8Array(end + close.length);
+  body.set(prefix.subarray(0, end));
+  body.set(close, end);
+  return body;
 }
 
 /** Whether the storage's sessions ride in a cookie, which a browser attaches by itself (and so can be forged across sites). */

@@ -143,6 +143,20 @@ describe("withSession through a real HTTP server", () => {
     }
   });
 
+  test("a handler that answers Response.error() (a network error) gets it back as it is, and saves nothing", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    const handler = withSession(storage, async (request) => {
+      const s = await getSession(request);
+      s.set("count", Number(s.get("count") ?? 0) + 1);
+      return new URL(request.url).pathname === "/error" ? Response.error() : new Response(String(s.get("count")));
+    });
+    const first = await handler(new Request("http://127.0.0.1/count"));
+    const sid = first.headers.getSetCookie()[0]!.split(";")[0]!;
+    const failed = await handler(new Request("http://127.0.0.1/error", { headers: { cookie: sid } }));
+    assert.deepEqual([failed.type, failed.status, failed.headers.getSetCookie()], ["error", 0, []]);
+    assert.equal(await (await handler(new Request("http://127.0.0.1/count", { headers: { cookie: sid } }))).text(), "2");
+  });
+
   test("the handler's own Set-Cookie and the session's are both delivered", async () => {
     const server = await serveFetch(app(createCookieSessionStorage({ cookie })));
     try {

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
+import http2 from "node:http2";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import express from "express";
 import { Jar, SECRET_A } from "../../../test/helpers.js";
 import { createCookieSessionStorage } from "../engine/cookie-storage.js";
 import { createSessionStorage } from "../engine/id-storage.js";
+import { createFileSessionStorage } from "../storages/file.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 import { MemoryStore } from "../stores/memory.js";
 import type { SessionStorage } from "../engine/storage.js";
@@ -366,6 +371,80 @@ describe("the node middleware on a bare node:http server", () => {
       assert.equal((await fetch(`${server.url}/array-after-setHeader`)).headers.get("x-a"), "1");
     } finally {
       await server.close();
+    }
+  });
+
+  test("writeHead with a flat array replaces what setHeader set under the names it gives, as Node does (@react-router/node's way)", async () => {
+    const withSession = session(createCookieSessionStorage({ cookie }));
+    const server = await listen(
+      createServer((req, res) =>
+        withSession(req, res, () => {
+          (req as SessionRequest).session.set("n", 1);
+          res.setHeader("Content-Type", "text/plain");
+          res.setHeader("Content-Length", "10");
+          res.setHeader("Set-Cookie", "early=1");
+          res.setHeader("X-Kept", "1");
+          res.writeHead(200, ["Content-Type", "application/json", "Content-Length", "2", "Set-Cookie", "a=1", "Set-Cookie", "b=2"]).end("{}");
+        }),
+      ),
+    );
+    try {
+      const answer = await fetch(server.url);
+      assert.deepEqual(await answer.json(), {});
+      assert.deepEqual([answer.headers.get("content-type"), answer.headers.get("content-length"), answer.headers.get("x-kept")], ["application/json", "2", "1"]);
+      assert.deepEqual(answer.headers.getSetCookie().map((c) => c.split("=")[0]), ["a", "b", "sid"]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("writeHead with the status as a string (\"500\", which Node takes) saves nothing either", async () => {
+    const withSession = session(createCookieSessionStorage({ cookie }));
+    const server = await listen(
+      createServer((req, res) =>
+        withSession(req, res, () => {
+          (req as SessionRequest).session.set("n", 1);
+          res.writeHead("500" as unknown as number).end("failed");
+        }),
+      ),
+    );
+    try {
+      const answer = await fetch(server.url);
+      assert.deepEqual([answer.status, answer.headers.getSetCookie()], [500, []]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("over HTTP/2 (node:http2's compatibility API) the middleware saves the session and raises no warning", async (t) => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    t.after(() => void process.off("warning", onWarning));
+    // A file store answers asynchronously: the middleware holds the head while it saves.
+    const dir = await mkdtemp(join(tmpdir(), "tessera-h2-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const withSession = session(createFileSessionStorage({ dir, cookie }));
+    const server = http2.createServer((req, res) =>
+      withSession(req as never, res as never, () => {
+        (req as unknown as SessionRequest).session.set("n", 1);
+        res.end("ok");
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const stream = client.request({ ":path": "/" });
+      const [headers] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+      stream.resume();
+      await once(stream, "end");
+      assert.equal(headers[":status"], 200);
+      assert.match(String(headers["set-cookie"]), /^sid=S1\./);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      client.close();
+      await new Promise((r) => server.close(r));
     }
   });
 

@@ -17,14 +17,18 @@ type Next = (error?: unknown) => unknown;
 
 /**
  * Moves the headers of a deferred `writeHead(status, [name, value, …])` onto
- * the response, each appended. With headers already set (tessera's among them),
- * Node 20 applies such an array with `setHeader`, so each `Set-Cookie` of it
- * replaced the one before; Node 22 appends them, as this does.
+ * the response before tessera adds its own, as Node 22 applies such an array:
+ * each name it gives replaces what `setHeader` set under it, and its values
+ * are all kept (Node 20 applied it with `setHeader`, so each `Set-Cookie` of
+ * it replaced the one before).
  */
 function spreadHeaderArray(res: ServerResponse, args: unknown[]): void {
   const at = args.findIndex((a) => Array.isArray(a));
   if (at < 0) return;
   const pairs = args[at] as unknown[];
+  const given = new Set<string>();
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]) given.add(String(pairs[i]).toLowerCase());
+  for (const name of given) res.removeHeader(name);
   for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]) res.appendHeader(String(pairs[i]), pairs[i + 1] as string);
   args.splice(at, 1);
 }

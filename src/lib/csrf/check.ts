@@ -61,12 +61,18 @@ export function checkCsrf(session: Session<any, any>, request: CsrfRequest, opti
   if (SAFE.has(request.method.toUpperCase())) return { ok: true };
   const site = request.header("sec-fetch-site");
   const origin = request.header("origin");
+  const list = options.trustedOrigins;
+  if (list !== undefined && !Array.isArray(list)) {
+    throw new TypeError(`option trustedOrigins must be an array of origins, such as ["https://admin.example"]; got a ${typeof list}`);
+  }
   // A page of a trusted origin is another site to the browser: its word is what trustedOrigins overrules.
-  const trusted = !!origin && options.trustedOrigins?.includes(origin) === true;
-  if (!trusted && (site === "cross-site" || (site === "same-site" && !options.allowSameSite))) return refuse("cross-site");
-  // Sec-Fetch-Site: same-origin is the browser's own word (a page cannot set it), also when the
-  // page's Referrer-Policy (no-referrer) makes its Origin "null"; a proxy may have rewritten Host.
-  if (origin && !trusted && site !== "same-origin" && hostOf(origin) !== request.host?.toLowerCase()) return refuse("origin");
+  const trusted = !!origin && list?.includes(origin) === true;
+  const sameSite = site === "same-site" && options.allowSameSite === true;
+  if (!trusted && (site === "cross-site" || (site === "same-site" && !sameSite))) return refuse("cross-site");
+  // Sec-Fetch-Site is the browser's own word (a page cannot set it): same-origin also when the page's
+  // Referrer-Policy (no-referrer) makes its Origin "null", or a proxy rewrote Host; same-site, when
+  // allowed, for a sibling subdomain's page, whose Origin is another host.
+  if (origin && !trusted && site !== "same-origin" && !sameSite && hostOf(origin) !== request.host?.toLowerCase()) return refuse("origin");
   const token = request.header((options.header ?? "x-csrf-token").toLowerCase()) || request.field?.(options.field ?? "_csrf");
   if (!token) return refuse("missing-token");
   return verifyCsrfToken(session, token) ? { ok: true } : refuse("invalid-token");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SECRET_A, cookiePair } from "../../../test/helpers.js";
 import { createCookieSessionStorage } from "../engine/cookie-storage.js";
-import { checkCsrf, type CsrfRequest } from "./check.js";
+import { checkCsrf, type CsrfRequest, type CsrfResult } from "./check.js";
 import { csrfToken, verifyCsrfToken } from "./token.js";
 
 const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" } });
@@ -125,6 +125,26 @@ describe("checkCsrf", () => {
       assert.equal(checkCsrf(s, post({ "sec-fetch-site": site, "x-csrf-token": token }), { trustedOrigins }).ok, false, `${site} without Origin`);
     }
     assert.equal(checkCsrf(s, post({ origin: "https://admin.example", "sec-fetch-site": "cross-site" }), { trustedOrigins }).ok, false, "still needs the token");
+  });
+
+  test("allowSameSite: a sibling subdomain's page, whose Origin a browser always sends, passes with the token", async () => {
+    const s = await fresh();
+    const token = csrfToken(s);
+    const sibling = { origin: "https://www.app.example", "sec-fetch-site": "same-site", "x-csrf-token": token };
+    const reason = (result: CsrfResult) => (result.ok ? "ok" : result.reason);
+    assert.deepEqual(checkCsrf(s, post(sibling), { allowSameSite: true }), { ok: true });
+    assert.equal(reason(checkCsrf(s, post(sibling))), "cross-site", "not without the option");
+    assert.equal(reason(checkCsrf(s, post({ ...sibling, "x-csrf-token": "nope" }), { allowSameSite: true })), "invalid-token");
+    assert.equal(reason(checkCsrf(s, post({ origin: "https://www.app.example", "x-csrf-token": token }), { allowSameSite: true })), "origin", "without Fetch Metadata, Origin decides");
+  });
+
+  test("trustedOrigins that is not an array is a TypeError, never a substring match", async () => {
+    const s = await fresh();
+    const request = post({ origin: "https://admin.example.co", "sec-fetch-site": "cross-site", "x-csrf-token": csrfToken(s) });
+    assert.throws(() => checkCsrf(s, request, { trustedOrigins: "https://admin.example.com" as never }), {
+      name: "TypeError",
+      message: 'option trustedOrigins must be an array of origins, such as ["https://admin.example"]; got a string',
+    });
   });
 
   test("the header option is a header name, whatever its case", async () => {

@@ -296,8 +296,8 @@ describe("engine, an onEvent listener that fails", () => {
       assert.equal((await storage.read(cookie)).get("n"), 1);
       await new Promise((r) => setImmediate(r));
       assert.deepEqual(error.mock.calls.map((c) => c.arguments), [
-        ["tessera: onEvent failed (rejected event); the session went on", failure],
-        ["tessera: onEvent failed (created event); the session went on", failure],
+        ["tessera: onEvent failed on a rejected event, ignored", failure],
+        ["tessera: onEvent failed on a created event, ignored", failure],
       ]);
     });
   }

@@ -41,7 +41,7 @@ export async function emit(
   if (reason) event.reason = reason;
   // A listener is the app's logging: when it fails, the session goes on. Otherwise a logger that is down
   // would turn every forged cookie an attacker sends into a failed request.
-  const failed = (error: unknown) => console.error(`tessera: onEvent failed (${type} event); the session went on`, error);
+  const failed = (error: unknown) => console.error(`tessera: onEvent failed on a ${type} event, ignored`, error);
   try {
     const out: unknown = listener(event);
     if (out instanceof Promise) out.catch(failed);

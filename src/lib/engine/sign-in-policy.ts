@@ -9,15 +9,15 @@ import type { UserSessions } from "./user-sessions.js";
 export interface SignInOptions {
   /**
    * At most this many sessions per user: a sign-in past it ends the user's
-   * oldest other sessions (by creation). Needs `userKey`. Default: no limit.
+   * other sessions used least recently. Needs `userKey`. Default: no limit.
    */
   maxSessionsPerUser?: number | undefined;
 }
 
 /**
  * The step after a session was created or regenerated for a user: end the
- * oldest sessions past `maxSessionsPerUser`, and tell `onEvent` ("new-device")
- * when the device `recordDevice` noted is on none of the user's other sessions.
+ * sessions used least recently past `maxSessionsPerUser`, and tell `onEvent` ("new-device")
+ * when the device `recordDevice` noted in that request is on none of the user's other sessions.
  * Undefined (no cost at all) when the options ask for neither.
  */
 export function signInPolicy(
@@ -36,16 +36,19 @@ export function signInPolicy(
   const listener = options.onEvent;
   if (userKey === undefined || !indexed || (max === undefined && !listener)) return undefined;
   return async (session) => {
-    const { data, id } = stateOf(session);
+    const { data, id, deviceNoted } = stateOf(session);
     const user = data[userKey];
     if (typeof user !== "string" && typeof user !== "number") return;
     const sessions = await users.list(String(user), session);
     const device = storedDevice(data);
-    if (listener && device && !sessions.some((s) => !s.current && s.device?.label === device.label)) {
+    // Only a sign-in that noted its device: a re-authentication (a regenerateId on the same device) is none.
+    if (listener && device && deviceNoted && !sessions.some((s) => !s.current && s.device?.label === device.label)) {
       await emit(listener, crypto, cookieName, id, "new-device", undefined, { user: String(user), device: device.label });
     }
     if (max === undefined || sessions.length <= max) return;
-    const oldest = sessions.filter((s) => !s.current).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    for (const s of oldest.slice(0, sessions.length - max)) await users.destroyOne(String(user), s.handle);
+    // The `max` used last (the sign-in just saved is among them), the handle deciding between equal times:
+    // every sign-in ranks alike, so two at once each end what the other ends, never each other.
+    const ranked = sessions.sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime() || (a.handle < b.handle ? 1 : -1));
+    for (const s of ranked.slice(max)) if (!s.current) await users.destroyOne(String(user), s.handle);
   };
 }

@@ -26,6 +26,14 @@ export function withMethod(stored: unknown, method: unknown, now: number): Recor
   return { ...recordOf(stored), [method]: now };
 }
 
+/** The stored record with only `methods` in it; undefined when none of them is there. */
+export function provenOnly(stored: unknown, methods: readonly string[]): Record<string, number> | undefined {
+  const record = recordOf(stored);
+  const kept = emptyRecord() as Record<string, number>;
+  for (const method of methods) if (record && Object.hasOwn(record, method)) kept[method] = record[method]!;
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
 /** The stored record as the session shows it, or undefined when there is none. */
 export function authenticationOf(stored: unknown): Authentication | undefined {
   const record = recordOf(stored);

@@ -28,7 +28,7 @@ describe("devices", () => {
     assert.equal(deviceOf("x".repeat(100_000) + " Firefox/1").label, "Unknown browser on Unknown OS", "only the first 512 characters are read");
   });
 
-  test("an address is cut to its /24 or /48; anything else is no network", () => {
+  test("an address is cut to its /24 or /48 (an IPv4-mapped one, dotted or in hex, to its /24); anything else, too many groups too, is no network", () => {
     const cases: Array<[string | undefined, string | undefined]> = [
       ["203.0.113.77", "203.0.113.0/24"],
       ["::ffff:198.51.100.9", "198.51.100.0/24"],
@@ -39,6 +39,12 @@ describe("devices", () => {
       ["256.1.1.1", undefined],
       ["1.2.3", undefined],
       ["1::2::3", undefined],
+      ["::ffff:c000:0201", "192.0.2.0/24"],
+      ["1:2:3:4:5:6:7:8:9::", undefined],
+      ["1:2:3:4:5:6:7:8::", undefined],
+      ["1:2:3:4:5:6:7::", "1:2:3::/48"],
+      ["1:2:3:4:5:6:7:8:9", undefined],
+      [":".repeat(40), undefined],
       ["example.com", undefined],
       ["", undefined],
       [undefined, undefined],

@@ -66,9 +66,15 @@ export function networkOf(ip: string | null | undefined): string | undefined {
   const [head = "", tail = ""] = v6.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = v6.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
-  if (groups.length !== 8 || groups.some((g) => g.length === 0 || g.length > 4)) return undefined;
-  return `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/48`;
+  const elided = 8 - left.length - right.length;
+  // `::` stands for one group at least; without it there are eight.
+  if (v6.includes("::") ? elided < 1 : elided !== 0) return undefined;
+  const groups = [...left, ...Array<string>(v6.includes("::") ? elided : 0).fill("0"), ...right];
+  if (groups.some((g) => g.length === 0 || g.length > 4)) return undefined;
+  const n = groups.map((g) => parseInt(g, 16));
+  // IPv4-mapped in hex (::ffff:c000:201) is the IPv4 address it maps.
+  if (n.slice(0, 5).every((x) => x === 0) && n[5] === 0xffff) return `${n[6]! >> 8}.${n[6]! & 255}.${n[7]! >> 8}.0/24`;
+  return `${n.slice(0, 3).map((x) => x.toString(16)).join(":")}::/48`;
 }
 
 /**
@@ -83,7 +89,9 @@ export function recordDevice(session: Session<any, any>, client: ClientHints, op
   const device = deviceOf(client.userAgent);
   const network = options.network ? networkOf(client.ip) : undefined;
   const stored = { browser: device.browser, os: device.os, ...(network ? { network } : {}) };
-  putValue(stateOf(session), DEVICE_KEY, stored);
+  const state = stateOf(session);
+  putValue(state, DEVICE_KEY, stored);
+  state.deviceNoted = true;
   return network ? { ...device, network } : device;
 }
 

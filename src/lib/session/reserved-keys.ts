@@ -1,7 +1,9 @@
 // The keys tessera keeps in a session's values for its own features: never
 // settable by a handler, and left out of what `entries()`, `toJSON()` and a
 // `schema` see.
-import { hasOwn } from "./state.js";
+import { putOwn } from "../util/own.js";
+import { provenOnly } from "./authentication.js";
+import { emptyRecord, hasOwn } from "./state.js";
 
 /** The step-up record of `markAuthenticated` (authentication.ts). */
 export const AUTH_KEY = "__auth__";
@@ -14,8 +16,20 @@ export const REVOCATION_KEY = "__rev__";
 
 const RESERVED = [AUTH_KEY, CSRF_KEY, DEVICE_KEY, REVOCATION_KEY];
 
-/** What a sign-in (`regenerateId`, a `keep` list too) carries over to the new id: not the CSRF secret or the revocation stamp, which it renews. */
-export const KEPT_BY_REGENERATE = [AUTH_KEY, DEVICE_KEY];
+/**
+ * What a sign-in (`regenerateId` with a `keep` list) carries over: the keys it
+ * names; the device, which is the browser's; of the step-up record only the
+ * methods `proven` in the same request (an earlier proof may be another
+ * user's). Not the CSRF secret or the revocation stamp, which every
+ * `regenerateId` renews.
+ */
+export function keptBySignIn(data: Record<string, unknown>, keep: readonly string[], proven: readonly string[] | undefined): Record<string, unknown> {
+  const kept = emptyRecord();
+  for (const key of [...keep, DEVICE_KEY]) if (hasOwn(data, key)) putOwn(kept, key, data[key]);
+  const auth = proven && provenOnly(data[AUTH_KEY], proven);
+  if (auth) putOwn(kept, AUTH_KEY, auth);
+  return kept;
+}
 
 /** `values` without the reserved keys (changed in place). */
 export function ownValues(values: Record<string, unknown>): Record<string, unknown> {

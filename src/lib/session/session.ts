@@ -1,6 +1,6 @@
 import { putOwn } from "../util/own.js";
 import { checkKey, flashKeys } from "./flash-keys.js";
-import { AUTH_KEY, CSRF_KEY, KEPT_BY_REGENERATE, ownValues, REVOCATION_KEY } from "./reserved-keys.js";
+import { AUTH_KEY, CSRF_KEY, keptBySignIn, ownValues, REVOCATION_KEY } from "./reserved-keys.js";
 import { emptyRecord, hasOwn, markRead, putValue, writable, type SessionInit, type SessionState, type State } from "./state.js";
 import { authenticationOf, withMethod, type Authentication } from "./authentication.js";
 export type { Authentication } from "./authentication.js";
@@ -157,6 +157,7 @@ export class Session<Data = SessionData, FlashData = Data> {
   markAuthenticated(options: { method: string }): void {
     const s = writable(this.#s);
     putValue(s, AUTH_KEY, withMethod(s.data[AUTH_KEY], options.method, s.now()));
+    (s.proven ??= []).push(options.method);
   }
 
   /** When the user last proved who they are, and by which methods (`markAuthenticated`); undefined when never. */
@@ -211,9 +212,7 @@ export class Session<Data = SessionData, FlashData = Data> {
     s.phase = "regenerated";
     if (s.newId) s.id = s.newId();
     if (options.keep) {
-      const kept = emptyRecord();
-      for (const key of [...options.keep, ...KEPT_BY_REGENERATE]) if (hasOwn(s.data, key)) putOwn(kept, key, s.data[key]);
-      s.data = kept;
+      s.data = keptBySignIn(s.data, options.keep, s.proven);
       s.flashIn = null;
       s.cleared = true;
       s.changes = null;

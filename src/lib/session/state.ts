@@ -64,6 +64,13 @@ export interface State {
    * then, so that no other session grows a property.
    */
   sent?: number | undefined;
+  /**
+   * The methods `markAuthenticated` recorded in this request: what a sign-in
+   * (`regenerateId` with `keep`) keeps of the step-up record. Set only then.
+   */
+  proven?: string[] | undefined;
+  /** `recordDevice` noted the device in this request: a sign-in's "new-device" check is due. Set only then. */
+  deviceNoted?: true | undefined;
   /** Reads the session of a token again, as a new `Session` (set by the storage that read it), for `reload()`. */
   reread: ((token: string | undefined, sent: number | undefined) => Promise<unknown>) | undefined;
   /** The storage's clock, in milliseconds. */
@@ -76,8 +83,8 @@ export interface State {
  * the expiry, its own bookkeeping, the values a `schema` validated or migrated,
  * and the keys tessera's own features keep in it: the CSRF secret).
  */
-export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes">> &
-  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes">;
+export type SessionState = Readonly<Omit<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes" | "deviceNoted">> &
+  Pick<State, "phase" | "storedId" | "expiresAt" | "carried" | "touched" | "token" | "sent" | "reread" | "data" | "cleared" | "changes" | "deviceNoted">;
 
 /** A record of values with no prototype: a key such as "constructor" is only ever an own value. */
 export function emptyRecord(): Record<string, unknown> {

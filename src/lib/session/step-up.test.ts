@@ -50,15 +50,33 @@ describe("step-up", () => {
     assert.deepEqual(requireRecentAuth(again, { maxAge: 30, methods: ["totp"] }), { required: true, authenticatedAt: undefined, location: undefined });
   });
 
-  test("regenerateId keeps the record, keep lists included; clear() and destroy() end it", async () => {
+  test("regenerateId() keeps the record (a re-authentication); a keep list (a sign-in), clear() and destroy() end it", async () => {
     const s = await storage.read(await signedIn());
-    s.regenerateId({ keep: [] });
+    s.regenerateId();
     assert.equal(s.authentication?.methods.password instanceof Date, true);
+    const k = await storage.read(await signedIn());
+    k.regenerateId({ keep: [] });
+    assert.equal(k.authentication, undefined);
     s.clear();
     assert.equal(s.authentication, undefined);
     const d = await storage.read(await signedIn());
     d.destroy();
     assert.equal(requireRecentAuth(d, { maxAge: 300 }).required, true);
+  });
+
+  test("another user who signs in on the same browser (regenerateId with keep) never inherits the first one's proof, only what that request proved", async () => {
+    const ann = await storage.read(await signedIn("webauthn"));
+    ann.regenerateId({ keep: [] });
+    ann.set("userId", "bob");
+    ann.markAuthenticated({ method: "password" });
+    const bob = await storage.read(cookiePair(await storage.save(ann)));
+    assert.deepEqual(Object.keys(bob.authentication!.methods), ["password"]);
+    assert.equal(requireRecentAuth(bob, { maxAge: 300, methods: ["webauthn"] }).required, true);
+    // The proof made in the request of the sign-in, before its regenerateId, is kept: it is the new user's.
+    const carol = await storage.read(await signedIn("webauthn"));
+    carol.markAuthenticated({ method: "totp" });
+    carol.regenerateId({ keep: [] });
+    assert.deepEqual(Object.keys(carol.authentication!.methods), ["totp"]);
   });
 
   test("the record cannot be forged or read as a value, and shows in neither entries() nor toJSON()", async () => {
@@ -104,5 +122,16 @@ describe("step-up", () => {
     assert.deepEqual(kept.map((v) => safeReturnTo(v)), kept);
     assert.deepEqual(dropped.map((v) => safeReturnTo(v, "/home")), dropped.map(() => "/home"));
     assert.deepEqual([safeReturnTo(undefined), safeReturnTo(null), safeReturnTo(["/x"])], ["/", "/", "/"]);
+  });
+
+  test("safeReturnTo's answer is always a header value every integration can set: characters past ASCII are percent-encoded", () => {
+    assert.deepEqual(["/€", "/a b", "/\u2028x", "/\u200b", "/caf\u00e9?q=\u00fc"].map((v) => safeReturnTo(v)), ["/%E2%82%AC", "/a%20b", "/%E2%80%A8x", "/%E2%80%8B", "/caf%C3%A9?q=%C3%BC"]);
+    for (const value of ["/€", "/\u2028x", "/caf\u00e9"]) new Headers({ location: safeReturnTo(value) });
+    assert.equal(safeReturnTo("/\ud800x", "/home"), "/home", "a lone surrogate has no encoding");
+  });
+
+  test("safeReturnTo drops a path whose dot segments resolve to one that starts with //", () => {
+    for (const value of ["/..//evil.example", "/.//evil.example", "/a/..//evil.example", "/%2e%2e//evil.example"]) assert.equal(safeReturnTo(value, "/home"), "/home", value);
+    assert.equal(safeReturnTo("/a/../b"), "/a/../b");
   });
 });

@@ -66,5 +66,13 @@ function reauthenticationLocation(page: string, returnTo: string | undefined): s
 export function safeReturnTo(value: unknown, fallback = "/"): string {
   if (typeof value !== "string" || value.length > 2048 || !value.startsWith("/")) return fallback;
   if (value.startsWith("//") || value.startsWith("/\\") || /[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
-  return value;
+  // Past ASCII, percent-encoded: a Location header (Headers, Node's setHeader) takes nothing else.
+  let path: string;
+  try {
+    path = value.replace(/[^\x21-\x7e]+/g, encodeURIComponent);
+  } catch {
+    return fallback; // a lone surrogate
+  }
+  // `/..//evil.example` resolves to the path `//evil.example`, which a later redirect could read as a host.
+  return new URL(path, "http://x").pathname.startsWith("//") ? fallback : path;
 }
