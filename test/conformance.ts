@@ -44,6 +44,22 @@ function spy(store: SessionStore): { store: SessionStore; calls: Calls; count: (
   return { store: wrapped, calls, count: (m) => calls[m]?.length ?? 0 };
 }
 
+/** The real store, with `step` run after each of its listings returns, before the caller sees it. */
+function afterListing(store: SessionStore, step: () => Promise<void>): SessionStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      if (prop !== "listByUser") return v.bind(target);
+      return async (...args: unknown[]) => {
+        const rows = await v.apply(target, args);
+        await step();
+        return rows;
+      };
+    },
+  });
+}
+
 async function setup(make: StoreFactory, options: { idleTimeout?: number; absoluteTimeout?: number; touchInterval?: number } = {}) {
   const fixture = await make();
   const clock = fakeClock();
@@ -424,19 +440,10 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
     try {
       // The real store, with one step run right after a listing returns: the user's other device signs in again.
       let between: (() => Promise<void>) | undefined;
-      const store = new Proxy(fixture.store, {
-        get(target, prop) {
-          const v = Reflect.get(target, prop, target);
-          if (typeof v !== "function") return v;
-          if (prop !== "listByUser") return v.bind(target);
-          return async (...args: unknown[]) => {
-            const rows = await v.apply(target, args);
-            const step = between;
-            between = undefined;
-            await step?.();
-            return rows;
-          };
-        },
+      const store = afterListing(fixture.store, async () => {
+        const step = between;
+        between = undefined;
+        await step?.();
       });
       const storage = createSessionStorage({ store, cookie: { secrets: [SECRET_A], name: "sid" }, userKey: "userId" });
       const first = await storage.read(null);
@@ -606,26 +613,16 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
     try {
       // The real store, whose first two listings (one per sign-in) wait for each other: each sees the other.
       let waiting: Array<() => void> | null = [];
-      const store = new Proxy(fixture.store, {
-        get(target, prop) {
-          const v = Reflect.get(target, prop, target);
-          if (typeof v !== "function") return v;
-          if (prop !== "listByUser") return v.bind(target);
-          return async (...args: unknown[]) => {
-            const rows = await v.apply(target, args);
-            if (waiting) {
-              const gate = waiting;
-              await new Promise<void>((resolve) => {
-                gate.push(resolve);
-                if (gate.length === 2) {
-                  waiting = null;
-                  for (const go of gate) go();
-                }
-              });
-            }
-            return rows;
-          };
-        },
+      const store = afterListing(fixture.store, async () => {
+        const gate = waiting;
+        if (!gate) return;
+        await new Promise<void>((resolve) => {
+          gate.push(resolve);
+          if (gate.length === 2) {
+            waiting = null;
+            for (const go of gate) go();
+          }
+        });
       });
       const clock = fakeClock();
       const storage = createSessionStorage({ store, cookie: { secrets: [SECRET_A], name: "sid" }, now: clock.now, userKey: "userId", maxSessionsPerUser: 1 });
