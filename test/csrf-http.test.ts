@@ -128,3 +128,29 @@ for (const [name, start] of Object.entries(APPS)) {
     });
   });
 }
+
+describe("csrf() used before session()", () => {
+  test("Koa and Hono fail the request with an error that says where csrf() goes, never a bare TypeError", async () => {
+    const storage = cookieStorage();
+    const koa = new Koa();
+    const koaErrors: string[] = [];
+    koa.silent = true;
+    koa.on("error", (error: Error) => void koaErrors.push(error.message));
+    koa.use(koaCsrf(storage)).use((ctx) => void (ctx.body = "done"));
+    const koaApp = await listen(createServer(koa.callback()));
+    const hono = new Hono().use(honoCsrf(storage));
+    hono.onError((error, c) => c.text(error.message, 500));
+    hono.post("/act", (c) => c.text("done"));
+    const honoApp = await serveFetch(hono.fetch);
+    try {
+      for (const headers of [{}, { "x-csrf-token": "a-token" }] as Array<Record<string, string>>) {
+        assert.deepEqual(await act(koaApp.url, headers), [500, "Internal Server Error"]);
+        assert.deepEqual(await act(honoApp.url, headers), [500, 'csrf(storage): no c.get("session"): use it after session(storage)']);
+      }
+      assert.deepEqual(koaErrors, Array(2).fill("csrf(storage): no ctx.session: use it after session(storage)"));
+    } finally {
+      await koaApp.close();
+      await honoApp.close();
+    }
+  });
+});

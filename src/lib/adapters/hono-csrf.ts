@@ -23,7 +23,9 @@ export function csrf<Data = SessionData, FlashData = Data>(
   const ambient = isAmbient(storage);
   return async (c, next) => {
     if (ambient) {
-      const refused = await verifyCsrf(c.req.raw, c.get("session"), options);
+      const session = c.get("session");
+      if (!session) throw new Error('csrf(storage): no c.get("session"): use it after session(storage)');
+      const refused = await verifyCsrf(c.req.raw, session, options);
       if (refused) return refused;
     }
     await next();

@@ -20,6 +20,7 @@ export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {
   const ambient = isAmbient(storage);
   return async (ctx, next) => {
     if (ambient) {
+      if (!ctx.session) throw new Error("csrf(storage): no ctx.session: use it after session(storage)");
       const result = checkNodeRequest(ctx.session, ctx.req, (ctx.request as { body?: unknown }).body, options);
       if (!result.ok) {
         ctx.status = 403;
