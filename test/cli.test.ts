@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -60,6 +60,9 @@ describe("tessera (no command, help, bad input)", () => {
       [["inspect", "a=b"], /^tessera: inspect needs at least one --secret/],
       [["purge", "--store", "redis://127.0.0.1:1"], /^tessera: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/],
       [["purge", "--bogus"], /^tessera: purge: Unknown option '--bogus'/],
+      [["constructor", "--help"], /^tessera: unknown command "constructor": use secret, inspect, purge or sessions\n$/],
+      [["toString"], /^tessera: unknown command "toString": use secret, inspect, purge or sessions\n$/],
+      [["__proto__", "--help"], /^tessera: unknown command "__proto__": use secret, inspect, purge or sessions\n$/],
     ] as const) {
       const r = await tessera(...args);
       assert.equal(r.code, 2, args.join(" "));
@@ -218,6 +221,39 @@ describe("tessera never prints a user name or password of a --store URL", () => 
   test("a password in the query string is not printed either", async () => {
     const r = await tessera("purge", "--store", "postgres://127.0.0.1:1/test?password=hunter2");
     assert.equal(r.stderr, "tessera: cannot reach PostgreSQL at postgres://127.0.0.1:1/test?***: connection refused\n");
+  });
+
+  test("nor in the query string of a URL that does not parse, or of another scheme", async () => {
+    for (const [spec, shown] of [
+      ["redis://127.0.0.1:99999/?password=s3cret", "--store redis://127.0.0.1:99999/?*** is not a valid URL: expected SCHEME://HOST:PORT/PATH"],
+      ["postgres://db.example:99999/app?password=s3cret", "--store postgres://db.example:99999/app?*** is not a valid URL: expected SCHEME://HOST:PORT/PATH"],
+      ["mysql://h/db?password=s3cret", '--store "mysql://h/db?***" is not one of file:DIR, redis://… or postgres://…'],
+    ] as const) {
+      const r = await tessera("purge", "--store", spec);
+      assert.deepEqual([r.code, r.stderr], [2, `tessera: ${shown}\n`], spec);
+    }
+  });
+});
+
+describe("tessera sessions into a pipe that closes early", () => {
+  test("| head: the listing stops quietly, exit 0, no stack on stderr", async () => {
+    const d = mkdtempSync(join(tmpdir(), "tessera-cli-pipe-"));
+    try {
+      const storage = createFileSessionStorage({ dir: d, userKey: "userId", cookie: { secrets: [SECRET_A] } });
+      for (let i = 0; i < 2000; i++) {
+        const s = await storage.read(null);
+        s.set("userId", "ann");
+        await storage.save(s);
+      }
+      await storage.store.settled();
+      const script = `"${process.execPath}" --import tsx src/cli/main.ts sessions --store "file:${d}" --user ann 2>"${d}/err"; echo "exit=$?" >"${d}/code"`;
+      const { stdout } = await exec("sh", ["-c", `(${script}) | head -2`]);
+      assert.equal(stdout.split("\n")[0], `2000 live sessions of "ann" in file store ${d}`);
+      assert.equal(readFileSync(join(d, "err"), "utf8"), "");
+      assert.equal(readFileSync(join(d, "code"), "utf8"), "exit=0\n");
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (!(command in HELPS)) throw new CliError(`unknown command ${JSON.stringify(command)}: use secret, inspect, purge or sessions`);
+  if (!Object.hasOwn(HELPS, command)) throw new CliError(`unknown command ${JSON.stringify(command)}: use secret, inspect, purge or sessions`);
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,6 +63,12 @@ async function main(argv: string[]): Promise<number> {
       return sessions(values.store, values.user, values.revoke ?? false, storeOptions);
   }
 }
+
+// A reader that stopped early (`| head`) has all it wanted: stop there, quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

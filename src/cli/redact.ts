@@ -11,12 +11,12 @@ export function redactUrl(url: URL): string {
 /**
  * Text that `URL` cannot read safely, as the CLI prints it: everything between
  * `//` (or the scheme) and the last `@` becomes `***`, and anything after a
- * `?` that follows it. Erring towards hiding: a password may hold `/`, `?` or
+ * `?` that follows it (or, without an `@`, after the first `?`). Erring towards hiding: a password may hold `/`, `?` or
  * `#`, so the last `@` is the only reliable end of the user info.
  */
 export function redactText(text: string): string {
   const at = text.lastIndexOf("@");
-  if (at < 0) return text;
+  if (at < 0) return text.includes("?") ? `${text.slice(0, text.indexOf("?"))}?***` : text;
   const slashes = text.indexOf("//");
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(text)?.[0].length ?? 0;
   const start = slashes >= 0 && slashes < at ? slashes + 2 : scheme;

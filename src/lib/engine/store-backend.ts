@@ -106,7 +106,9 @@ export class StoreBackend<Data, FlashData> implements Backend<Data, FlashData, I
     const record = recordOf(state, this.userKey, now, expiresAt);
     if (state.phase === "regenerated" && record.userId === undefined && this.userKey !== undefined) this.#warnNoUser(state.data);
     return chain(this.keyOf(state.id), (newKey) => {
-      if (write === "create") return chain(storeCall("create", () => store.create(newKey, record)), () => settle(state, now, expiresAt, newKey, record.userId));
+      // A session regenerated before it was ever stored is created: a sign-in all the same (the memory store ranks it so).
+      const login = state.phase === "regenerated";
+      if (write === "create") return chain(storeCall("create", () => store.create(newKey, record, login)), () => settle(state, now, expiresAt, newKey, record.userId));
       // regenerateId(): the old record is replaced by the new one in one store step (docs/security.md, C1, L1, L2).
       return chain(storeCall("replace", () => store.replace(carried!.key, newKey, record, now)), (replaced) =>
         replaced && settle(state, now, expiresAt, newKey, record.userId),

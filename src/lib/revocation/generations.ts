@@ -16,6 +16,11 @@ export class Generations {
   readonly #asking = new Map<string, Promise<readonly number[]>>();
   /** Counts this process's raises: an answer is older than every raise of a later turn. */
   #turn = 0;
+  /**
+   * The raises made here while asks were in flight, outside the bounded cache, which may drop them
+   * before an older answer arrives. Cleared once no ask is in flight: a later ask is newer than them.
+   */
+  readonly #raised = new Map<string, { generation: number; turn: number }>();
   readonly #interval: number;
   /** The store's incarnation as last heard, and when; "" for a store without one. */
   #incarnation: { value: string; at: number } | undefined;
@@ -33,10 +38,13 @@ export class Generations {
     return this.#incarnation;
   }
 
-  /** The store's incarnation: as heard, within the interval; else asked (once for a burst of requests). */
-  incarnation(now: number): MaybePromise<string> {
+  /**
+   * The store's incarnation: as heard within the interval (unless `fresh`: beside generations just
+   * asked, which a store that lost its data answers as 0), else asked (once for a burst of requests).
+   */
+  incarnation(now: number, fresh = false): MaybePromise<string> {
     const heard = this.#incarnation;
-    if (heard !== undefined && (heard.at === Infinity || now - heard.at < this.#interval)) return heard.value;
+    if (heard !== undefined && (heard.at === Infinity || (!fresh && now - heard.at < this.#interval))) return heard.value;
     return (this.#askingIncarnation ??= Promise.resolve()
       .then(() => this.#store.incarnation!())
       .then((value) => {
@@ -73,9 +81,12 @@ export class Generations {
           throw new TypeError("revocation store: generations() must answer one whole number per key");
         }
         return keys.map((key, i) => {
-          const mine = this.#heard.get(key);
+          const mine = this.#raised.get(key);
           // Raised here while the store was answering: the raise is newer than the answer.
-          if (mine !== undefined && mine.turn > asked) return mine.generation;
+          if (mine !== undefined && mine.turn > asked) {
+            if (this.#heard.get(key)?.turn !== mine.turn) this.#heard.put(key, mine.generation, now, mine.turn);
+            return mine.generation;
+          }
           this.#heard.put(key, generations[i]!, now);
           return generations[i]!;
         });
@@ -84,7 +95,10 @@ export class Generations {
         throw asStoreError(error, "revocation store generations failed");
       });
     this.#asking.set(id, answer);
-    const done = () => void (this.#asking.get(id) === answer && this.#asking.delete(id));
+    const done = () => {
+      if (this.#asking.get(id) === answer) this.#asking.delete(id);
+      if (this.#asking.size === 0) this.#raised.clear();
+    };
     answer.then(done, done);
     return answer;
   }
@@ -99,6 +113,7 @@ export class Generations {
     }
     if (!Number.isSafeInteger(generation) || generation < 1) throw asStoreError(new TypeError("raise() must answer the new generation, a whole number above 0"), "revocation store raise failed");
     this.#heard.put(key, generation, now, ++this.#turn);
+    if (this.#asking.size > 0) this.#raised.set(key, { generation, turn: this.#turn });
     return generation;
   }
 }

@@ -94,6 +94,64 @@ describe("revocable cookie sessions", () => {
     assert.equal((await a.read(laptop)).isNew, true);
   });
 
+  for (const order of ["regenerateId first", "destroyAllSessions first"] as const) {
+    test(`destroyAllSessions with except and a regenerateId in the same request (${order}): the current session lives on under its new cookie`, async () => {
+      const { a, b, signIn } = setup();
+      const phone = await signIn();
+      const laptop = await signIn();
+      const current = await a.read(laptop);
+      if (order === "regenerateId first") current.regenerateId();
+      await a.destroyAllSessions("u1", { except: current });
+      if (order === "destroyAllSessions first") current.regenerateId();
+      const reissued = await a.save(current);
+      assert.ok(reissued, "the kept session gets its new cookie");
+      assert.equal((await a.read(cookiePair(reissued))).get("userId"), "u1");
+      assert.equal((await b.read(cookiePair(reissued))).get("userId"), "u1");
+      assert.equal((await a.read(phone)).isNew, true);
+      assert.equal((await a.read(laptop)).isNew, true, "the cookie as it was read, under its old id, is refused");
+    });
+  }
+
+  test("destroyAllSessions with except keeps a cookie signed in before revocation was turned on, re-issued with the new generation", async () => {
+    const clock = fakeClock();
+    const plain = createCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, now: clock.now });
+    const s = await plain.read(null);
+    s.set("userId", "u1");
+    const before = cookiePair(await plain.save(s));
+    const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: new MemoryRevocationStore() } });
+    const current = await a.read(before);
+    await a.destroyAllSessions("u1", { except: current });
+    const reissued = await a.save(current);
+    assert.equal((await a.read(cookiePair(reissued))).get("userId"), "u1");
+    assert.equal((await a.read(before)).isNew, true);
+  });
+
+  test("with clockTolerance, a logout made on a process whose clock is ahead (by up to the tolerance) is kept as long as any process accepts the cookie", async () => {
+    let t = Date.UTC(2026, 0, 1);
+    const store = new MemoryRevocationStore({ now: () => t });
+    const make = (ahead: number) =>
+      createRevocableCookieSessionStorage<Data>({
+        cookie: { secrets: [SECRET_A] },
+        userKey: "userId",
+        idleTimeout: 100,
+        absoluteTimeout: 100,
+        clockTolerance: 60,
+        now: () => t + ahead,
+        revocation: { store },
+      });
+    const [a, b] = [make(50_000), make(0)];
+    const s = await b.read(null);
+    s.regenerateId();
+    s.set("userId", "u1");
+    const cookie = cookiePair(await b.save(s));
+    t += 10_000;
+    await a.destroySession(await a.read(cookie));
+    for (const at of [20, 105, 140, 159]) {
+      t = Date.UTC(2026, 0, 1) + at * 1000;
+      assert.equal((await b.read(cookie)).isNew, true, `${at} s after the sign-in, on b`);
+    }
+  });
+
   test("destroySession ends every copy of that cookie and no other session of the user", async () => {
     const { a, b, signIn, store } = setup();
     const stolen = await signIn();
@@ -271,6 +329,48 @@ describe("revocable cookie sessions", () => {
       assert.equal((await b.read(stolen)).isNew, true);
     });
 
+    test("a stolen copy, still accepted by a process within its interval, cannot be signed out and in again into a valid cookie", async () => {
+      const { a, b, signIn } = setup();
+      const stolen = await signIn();
+      assert.equal((await b.read(stolen)).get("userId"), "u1");
+      await a.destroyAllSessions("u1");
+      const s = await b.read(stolen);
+      assert.equal(s.get("userId"), "u1", "b trusts what it heard for checkInterval, as documented");
+      s.clear();
+      s.set("userId", "u1");
+      assert.equal(await b.save(s), null, "a new stamp is minted from a read cookie only after the store vouched for it");
+    });
+
+    test("a store that lost its data is asked for its incarnation with every ask: a revoked copy is not let back in within the interval", async () => {
+      const clock = fakeClock();
+      let store = new MemoryRevocationStore({ now: clock.now });
+      // One process over a store whose data can be lost (a Redis restarted empty): a new inner store.
+      const lossy: RevocationStore = { generations: (k) => store.generations(k), raise: (k, t) => store.raise(k, t), incarnation: () => store.incarnation() };
+      const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: lossy, checkInterval: 10 } });
+      const signIn = async (user: string) => {
+        const s = await a.read(null);
+        s.regenerateId();
+        s.set("userId", user);
+        return cookiePair(await a.save(s));
+      };
+      const stolen = await signIn("u1");
+      const other = await signIn("u3");
+      await a.destroyAllSessions("u1");
+      assert.equal((await a.read(stolen)).isNew, true);
+      clock.advance(10);
+      // Another user's request asks the store: the incarnation is heard anew, u1's answer is 10 s old.
+      assert.equal((await a.read(other)).get("userId"), "u3");
+      store = new MemoryRevocationStore({ now: clock.now }); // the data is gone
+      clock.advance(2);
+      assert.equal((await a.read(stolen)).isNew, true, "refused: the store's new incarnation vouches for nothing from before");
+      const fresh = await a.read(null);
+      fresh.regenerateId();
+      fresh.set("userId", "u2");
+      const signedIn = cookiePair(await a.save(fresh));
+      clock.advance(11);
+      assert.equal((await a.read(signedIn)).get("userId"), "u2", "a sign-in after the loss is stamped with the new incarnation");
+    });
+
     test("an answer the store gave before a revocation here never undoes it, for a request waiting on it or a later one", async () => {
       const clock = fakeClock();
       const inner = new MemoryRevocationStore({ now: clock.now });
@@ -300,6 +400,39 @@ describe("revocable cookie sessions", () => {
       assert.equal((await first).isNew, true, "the answer is older than the raise made here meanwhile");
       clock.advance(5);
       assert.equal((await b.read(cookie)).isNew, true);
+    });
+
+    test("a raise here is not undone by an older answer even when a small cache has dropped it meanwhile", async () => {
+      const clock = fakeClock();
+      const inner = new MemoryRevocationStore({ now: clock.now });
+      let held: (() => void) | undefined;
+      let hold = false;
+      const slow: RevocationStore = {
+        generations: async (keys) => {
+          const answer = inner.generations(keys); // the store answers now, the reply arrives late
+          if (hold) await new Promise<void>((r) => ((held = r), (hold = false)));
+          return answer;
+        },
+        raise: (key, ttl) => inner.raise(key, ttl),
+      };
+      const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: slow, cacheSize: 2 } });
+      const signIn = async (user: string) => {
+        const s = await a.read(null);
+        s.regenerateId();
+        s.set("userId", user);
+        return cookiePair(await a.save(s));
+      };
+      const cookie = await signIn("u1");
+      const toLogOut = await a.read(cookie);
+      clock.advance(11);
+      hold = true;
+      const inFlight = a.read(cookie); // its answer, [0, 0], arrives after the logout below
+      await new Promise((r) => setImmediate(r));
+      await a.destroySession(toLogOut);
+      await signIn("u2"); // two more answers in a cache of two: the raise's entry goes
+      held!();
+      await inFlight;
+      assert.equal((await a.read(cookie)).isNew, true, "the logout made here holds");
     });
 
     test("a store that throws at once is asked again next time, never stuck with that failure", async () => {

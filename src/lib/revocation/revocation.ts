@@ -92,6 +92,8 @@ export class Revocation implements CookieRevocation {
   readonly #open: boolean;
   /** Said once: a regenerated session saved without a user (`userKey`), which revocation cannot reach. */
   #warned = false;
+  /** The session passed as `except` to a destroyAllSessions, by its state: the user's generation that spared it. */
+  readonly #spared = new WeakMap<object, number>();
 
   constructor(
     options: RevocationOptions,
@@ -162,13 +164,19 @@ export class Revocation implements CookieRevocation {
     const state = stateOf(session);
     const was = read as Stamp | undefined;
     const now = this.t.now();
-    const valid = replaced && was ? this.#ask(keysOf(was), now).then((answer) => judge(was, answer) === undefined) : true;
+    const data = state.data;
+    const user = this.#userOf(data);
+    const stamp = data[REVOCATION_KEY];
+    const kept = user !== undefined && isStamp(stamp) && stamp[2] === user ? stamp : undefined;
+    // The `except` of a destroyAllSessions in this request: judged by the generation that spared it.
+    const spared = this.#spared.get(state);
+    const vouched: Stamp | undefined = was && spared !== undefined && was[2] === user ? [spared, was[1], was[2], was[3]] : was;
+    // A new stamp minted from a cookie read (a regenerate, a sign-out and in again) needs the store's word that
+    // the cookie was still good: a process may accept a revoked copy for checkInterval, never launder it.
+    const minting = replaced || (user !== undefined && kept === undefined);
+    const valid = vouched && minting ? this.#ask(keysOf(vouched), now).then((answer) => judge(vouched, answer) === undefined) : true;
     return chain(valid, (stillValid) => {
       if (!stillValid) return false;
-      const data = state.data;
-      const user = this.#userOf(data);
-      const stamp = data[REVOCATION_KEY];
-      const kept = user !== undefined && isStamp(stamp) && stamp[2] === user ? stamp : undefined;
       const dies = was !== undefined && was[1] !== "" && kept?.[1] !== was[1];
       return chain(dies ? this.revokeSession(was, state.createdAt) : undefined, () => {
         if (user === undefined) {
@@ -180,7 +188,7 @@ export class Revocation implements CookieRevocation {
         if (kept) return kept;
         // An unstamped cookie, accepted at its read because its user was never logged out everywhere: stamped with that.
         if (was !== undefined && was[1] === "" && was[2] === user && !replaced) {
-          return chain(this.#generations.incarnation(now), (incarnation) => this.#stamp(data, [0, user, incarnation], now));
+          return chain(this.#generations.incarnation(now), (incarnation) => this.#stamp(data, [vouched![0], user, incarnation], now));
         }
         // A sign-in: the user's generation as the store has it now, never as a cache heard it.
         return this.#ask([`u:${user}`], now).then(([[generation], incarnation]) => this.#stamp(data, [generation!, user, incarnation], now));
@@ -197,8 +205,9 @@ export class Revocation implements CookieRevocation {
     const stamp = read as Stamp | undefined;
     if (!stamp?.[1]) return;
     const now = this.t.now();
-    // Kept until the session would have expired anyway: after that no copy of its cookie is accepted.
-    const ttl = Math.max(1, Math.ceil((createdAt + this.t.absolute + this.tolerance - now) / 1000));
+    // Kept until the session would have expired anyway: after that no copy of its cookie is accepted. The
+    // tolerance twice: this clock may be ahead of another process's by as much, which accepts it that much longer.
+    const ttl = Math.max(1, Math.ceil((createdAt + this.t.absolute + 2 * this.tolerance - now) / 1000));
     return this.#generations.raise(`s:${stamp[1]}`, ttl, now).then(() => undefined);
   }
 
@@ -216,15 +225,17 @@ export class Revocation implements CookieRevocation {
     const generation = await this.#generations.raise(`u:${user}`, undefined, this.t.now());
     if (except === undefined) return;
     const state = stateOf(except);
-    const stamp = state.data[REVOCATION_KEY];
-    if (state.phase === "destroyed" || !isStamp(stamp) || stamp[2] !== user) return;
-    state.data[REVOCATION_KEY] = [generation, stamp[1], user, stamp[3]] satisfies Stamp;
+    if (state.phase === "destroyed" || this.#userOf(state.data) !== user) return;
+    // Spared whatever this request does next (a regenerateId, which drops the stamp) or did before.
+    this.#spared.set(state, generation);
     state.touched = true;
+    const stamp = state.data[REVOCATION_KEY];
+    if (isStamp(stamp) && stamp[2] === user) state.data[REVOCATION_KEY] = [generation, stamp[1], user, stamp[3]] satisfies Stamp;
   }
 
-  /** The generations of `keys` and the store's incarnation, both as the store has them now (the incarnation: within the interval). */
+  /** The generations of `keys` and the store's incarnation, both as the store has them now. */
   #ask(keys: readonly string[], now: number): Promise<[readonly number[], string]> {
-    return Promise.all([this.#generations.ask(keys, now), this.#generations.incarnation(now)]);
+    return Promise.all([this.#generations.ask(keys, now), this.#generations.incarnation(now, true)]);
   }
 
   #stamp(data: Record<string, unknown>, [generation, user, incarnation]: [number, string, string], now: number): Stamp {

@@ -24,8 +24,9 @@ export async function purgeDir(scope: PurgeScope, now: number, onProgress?: (don
   let removed = 0;
   await adoptAll(scope);
   const top = await listDir(root);
-  // Spare lock directories of processes that ended, and probes a crash left.
-  for (const name of top.filter((n) => n.endsWith(".tmp"))) await removeIfAbandoned(join(root, name));
+  // Spare lock directories of processes that ended, and probes a crash left: by their names only, never
+  // another program's temporary files in a directory it shares.
+  for (const name of top.filter((n) => OWN_TMP.test(n))) await removeIfAbandoned(join(root, name));
   const shards = top.filter((s) => SHARD.test(s)).sort();
   for (const [i, shard] of shards.entries()) {
     const dir = join(root, shard);
@@ -86,6 +87,9 @@ async function purgeIndex({ dir, files, index }: PurgeScope, now: number): Promi
     await rmdir(shardDir).catch(() => {});
   }
 }
+
+/** The temporary names the store makes at the top of its directory (file-lock.ts, file-options.ts). */
+const OWN_TMP = /^\.(lock|probe)\..+\.tmp$/;
 
 /** Removes the temporary file (or lock staging directory) at `path` once it has not been written for a while. */
 async function removeIfAbandoned(path: string): Promise<void> {

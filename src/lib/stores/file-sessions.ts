@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withFileLock, type Lease, type LockOptions } from "./file-lock.js";
@@ -54,31 +54,43 @@ export class SessionFiles {
   }
 
   /** Writes `text` as the file of `p`, atomically: a temporary file, its mtime the expiry, renamed over. */
-  async write(p: SessionPaths, text: string, expiresAt: number, lease: Lease | undefined): Promise<void> {
-    await this.#ensure(p.shard);
-    const tmp = join(p.shard, `.${p.hex}.${randomBytes(6).toString("hex")}.tmp`);
-    try {
-      await writeFile(tmp, text, { mode: 0o600, flag: "wx" });
-      const expiry = new Date(expiresAt);
-      await utimes(tmp, expiry, expiry);
-      lease?.check();
-      await rename(tmp, p.file);
-    } catch (error) {
-      await unlink(tmp).catch(() => {});
-      throw error;
-    }
+  write(p: SessionPaths, text: string, expiresAt: number, lease: Lease | undefined): Promise<void> {
+    return this.#inDir(p.shard, async () => {
+      const tmp = join(p.shard, `.${p.hex}.${randomBytes(6).toString("hex")}.tmp`);
+      try {
+        await writeFile(tmp, text, { mode: 0o600, flag: "wx" });
+        const expiry = new Date(expiresAt);
+        await utimes(tmp, expiry, expiry);
+        lease?.check();
+        await rename(tmp, p.file);
+      } catch (error) {
+        await unlink(tmp).catch(() => {});
+        throw error;
+      }
+    });
   }
 
   /** Runs `fn` holding both this process's queue and the cross-process lock of `p`. */
   locked<T>(p: SessionPaths, fn: (lease: Lease) => Promise<T>): Promise<T> {
-    return this.#queue.run(p.lock, async () => {
-      await this.#ensure(p.shard);
-      return withFileLock(p.lock, this.#lock, fn);
-    });
+    return this.#queue.run(p.lock, () => this.#inDir(p.shard, () => withFileLock(p.lock, this.#lock, fn)));
   }
 
-  async #ensure(dir: string): Promise<void> {
-    if (this.#made.has(dir)) return;
+  /**
+   * `step` in `dir`, made first if it is not known to exist; once more after making it anew when
+   * `step` failed because `dir` is gone (someone emptied the store's directory by hand).
+   */
+  async #inDir<T>(dir: string, step: () => Promise<T>): Promise<T> {
+    if (!this.#made.has(dir)) await this.#make(dir);
+    try {
+      return await step();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || existsSync(dir)) throw error;
+      await this.#make(dir);
+      return step();
+    }
+  }
+
+  async #make(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     this.#made.add(dir);
   }

@@ -133,6 +133,18 @@ describe("file store", () => {
     assert.ok(left.every((p) => /^[0-9a-f]{2}$/.test(p)), `only empty shard directories (and spare lock directories) are left: ${left}`);
   });
 
+  test("purge() removes only its own abandoned files at the top of the directory, never another program's *.tmp", async () => {
+    await withStore("purge-foreign", async (store, d) => {
+      const old = new Date(Date.now() - 120_000);
+      for (const name of ["report.tmp", "upload-1234.tmp", ".probe.abc123.tmp"]) {
+        await writeFile(join(d, name), "x");
+        await utimes(join(d, name), old, old);
+      }
+      await store.purge(Date.now());
+      assert.deepEqual((await readdir(d)).filter((n) => n.endsWith(".tmp")).sort(), ["report.tmp", "upload-1234.tmp"]);
+    });
+  });
+
   test("purge() leaves a temporary file another process is writing right now", async () => {
     await withStore("purge-tmp", async (store, d) => {
       await mkdir(join(d, "ab"), { recursive: true });
@@ -171,6 +183,26 @@ describe("file store", () => {
     const out = await sessionStorage.destroySession(await sessionStorage.getSession(cookiePair(setCookie)));
     assert.match(out, /^__session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970/);
     assert.deepEqual(await (await loader(new Request("http://x/", { headers: { Cookie: cookiePair(setCookie) } }))).json(), { userId: null });
+  });
+});
+
+describe("file store: a directory emptied under a running store", () => {
+  test("after rm -rf dir/* (everyone logged out by hand), the running storage makes new sessions in every shard again", async () => {
+    const d = sub("emptied");
+    const storage = createFileSessionStorage({ dir: d, cookie: { secrets: [SECRET_A], name: "sid" } });
+    const signIn = async (n: number) => {
+      const s = await storage.read(null);
+      s.set("n", n);
+      return cookiePair(await storage.save(s));
+    };
+    const before = [];
+    for (let i = 0; i < 300; i++) before.push(await signIn(i)); // 300 sessions: every one of the 256 shards made, most likely
+    for (const name of await readdir(d)) await rm(join(d, name), { recursive: true, force: true });
+    for (const cookie of before.slice(0, 5)) assert.equal((await storage.read(cookie)).isNew, true);
+    const after = [];
+    for (let i = 0; i < 100; i++) after.push(await signIn(i));
+    for (const [i, cookie] of after.entries()) assert.equal((await storage.read(cookie)).get("n"), i);
+    await storage.store.settled();
   });
 });
 
@@ -447,6 +479,32 @@ describe("file store: user index", () => {
       await store.delete(fourth);
       assert.deepEqual(await members(d), first);
       assert.deepEqual((await store.listByUser("U", T)).map((r) => r.key).sort(), [...keys].sort());
+    });
+  });
+
+  test("a logout racing a sign-in of the same session on another store object never leaves a session of the user outside the index", async () => {
+    await withStores("index-owner-race", 2, async ([a, b]) => {
+      let owned = 0;
+      const unindexed: string[] = [];
+      // 1,200 races, 20 at a time: the window is small (a logout's leave of the index against a sign-in's join).
+      for (let batch = 0; batch < 60; batch++) {
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const user = `racer${batch}.${i}`;
+            const key = newKey();
+            await a!.create(key, rec({ data: { userId: user }, userId: user }));
+            const logout = a!.update(key, patch({ unset: ["userId"], userId: null }), T);
+            await new Promise((r) => setImmediate(r));
+            const signIn = b!.update(key, patch({ set: { userId: user }, userId: user }), T);
+            await Promise.all([logout, signIn]);
+            if ((await a!.get(key, T))?.userId !== user) return; // the sign-in ran first: anonymous now
+            owned++;
+            if ((await a!.listByUser(user, T)).length === 0) unindexed.push(user);
+          }),
+        );
+      }
+      assert.ok(owned > 100, `${owned} races ended signed in`);
+      assert.deepEqual(unindexed, []);
     });
   });
 

@@ -102,7 +102,7 @@ export class FileStore implements SessionStore {
 
   async update(key: string, patch: SessionPatch, now: number): Promise<boolean> {
     const p = this.#files.paths(key);
-    const moved = await this.#files.locked(p, async (lease) => {
+    const updated = await this.#files.locked(p, async (lease) => {
       const body = await this.#files.body(p.file);
       const current = body ? recordOf(body, now) : null;
       if (!current) return null;
@@ -110,11 +110,11 @@ export class FileStore implements SessionStore {
       const text = JSON.stringify(bodyOf(next));
       if (next.userId !== undefined && next.userId !== current.userId) await this.#index.join(next.userId, p.hex);
       await this.#files.write(p, text, next.expiresAt, lease);
-      return { from: current.userId, to: next.userId };
+      // Under the lock: after it, another process's sign-in of this session may have joined that owner again.
+      if (current.userId !== undefined && current.userId !== next.userId) await this.#index.leave(current.userId, p.hex);
+      return true;
     });
-    if (!moved) return false;
-    if (moved.from !== undefined && moved.from !== moved.to) await this.#index.leave(moved.from, p.hex);
-    return true;
+    return updated === true;
   }
 
   async take(key: string, fields: string[], now: number): Promise<Record<string, unknown> | null> {
@@ -178,16 +178,15 @@ export class FileStore implements SessionStore {
 
   async #replaceInPlace(p: SessionPaths, record: SessionRecord, now: number): Promise<boolean> {
     const text = JSON.stringify(bodyOf(record));
-    const old = await this.#files.locked(p, async (lease) => {
+    const replaced = await this.#files.locked(p, async (lease) => {
       const body = await this.#files.body(p.file);
       if (!body || !recordOf(body, now)) return null;
       if (record.userId !== undefined && record.userId !== body.u) await this.#index.join(record.userId, p.hex);
       await this.#files.write(p, text, record.expiresAt, lease);
-      return body;
+      if (body.u !== undefined && body.u !== record.userId) await this.#index.leave(body.u, p.hex);
+      return true;
     });
-    if (!old) return false;
-    if (old.u !== undefined && old.u !== record.userId) await this.#index.leave(old.u, p.hex);
-    return true;
+    return replaced === true;
   }
 
   async delete(key: string): Promise<boolean> {

@@ -133,6 +133,22 @@ describe("memory store: signed-in sessions outlive anonymous ones", () => {
   });
 });
 
+describe("memory store: a sign-in from a first visit", () => {
+  test("a login that regenerates a session never stored before (a POST /login without a cookie) keeps a signed-in session's priority", async () => {
+    const storage = createMemorySessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" }, maxSessions: 10, maxAnonymousSessions: 5 });
+    const login = await storage.read(null);
+    login.regenerateId();
+    login.set("user", "ann");
+    const cookie = cookiePair(await storage.save(login));
+    for (let i = 0; i < 20; i++) {
+      const visitor = await storage.read(null);
+      visitor.set("cart", i);
+      await storage.save(visitor);
+    }
+    assert.equal((await storage.read(cookie)).get("user"), "ann");
+  });
+});
+
 describe("memory store: replace", () => {
   test("replace of a live record moves it, without a promise", () => {
     const store = new MemoryStore();

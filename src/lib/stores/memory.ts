@@ -179,8 +179,9 @@ export class MemoryStore implements SessionStore {
     return this.toRecord(entry);
   }
 
-  create(key: string, record: SessionRecord): void {
-    const entry = new Entry(JSON.stringify(record.data), record, record.userId !== undefined);
+  /** `login`: a session regenerated before it was ever stored (a sign-in), ranked as a signed-in one, as a `replace` is. */
+  create(key: string, record: SessionRecord, login = false): void {
+    const entry = new Entry(JSON.stringify(record.data), record, login || record.userId !== undefined);
     this.insert(key, entry, record.lastSeenAt);
   }
 

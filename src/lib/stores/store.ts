@@ -15,8 +15,13 @@ import { putOwn } from "../util/own.js";
 export interface SessionStore {
   /** The live record under `key`, or null. */
   get(key: string, now: number): MaybePromise<SessionRecord | null>;
-  /** Stores a new record. Keys are 256-bit hashes of fresh random ids: they never collide. */
-  create(key: string, record: SessionRecord): MaybePromise<void>;
+  /**
+   * Stores a new record. Keys are 256-bit hashes of fresh random ids: they never
+   * collide. `login` is true for a session regenerated before it was ever
+   * stored (a sign-in from a first visit): a store that ranks its sessions (the
+   * memory store's eviction) keeps it as a signed-in one.
+   */
+  create(key: string, record: SessionRecord, login?: boolean): MaybePromise<void>;
   /**
    * Applies one request's changes in a single atomic step: only the keys in
    * `patch` change, so two requests that set different keys both survive.
