@@ -34,6 +34,17 @@ class CountingStore implements RevocationStore {
   }
 }
 
+/** A cookie signed in by a plain cookie storage (before revocation was turned on), and a revocable storage with the same secret. */
+async function preRevocation() {
+  const clock = fakeClock();
+  const plain = createCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, now: clock.now });
+  const s = await plain.read(null);
+  s.set("userId", "u1");
+  const before = cookiePair(await plain.save(s));
+  const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: new MemoryRevocationStore() } });
+  return { before, a };
+}
+
 function setup(options: { checkInterval?: number; onUnavailable?: "open" | "closed"; store?: CountingStore } = {}) {
   const clock = fakeClock();
   const store = options.store ?? new CountingStore(new MemoryRevocationStore({ now: clock.now }));
@@ -113,12 +124,7 @@ describe("revocable cookie sessions", () => {
   }
 
   test("destroyAllSessions with except keeps a cookie signed in before revocation was turned on, re-issued with the new generation", async () => {
-    const clock = fakeClock();
-    const plain = createCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, now: clock.now });
-    const s = await plain.read(null);
-    s.set("userId", "u1");
-    const before = cookiePair(await plain.save(s));
-    const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: new MemoryRevocationStore() } });
+    const { before, a } = await preRevocation();
     const current = await a.read(before);
     await a.destroyAllSessions("u1", { except: current });
     const reissued = await a.save(current);
@@ -287,12 +293,7 @@ describe("revocable cookie sessions", () => {
   });
 
   test("a cookie signed in before revocation was turned on is accepted and re-issued with a stamp", async () => {
-    const clock = fakeClock();
-    const plain = createCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, now: clock.now });
-    const s = await plain.read(null);
-    s.set("userId", "u1");
-    const before = cookiePair(await plain.save(s));
-    const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: new MemoryRevocationStore() } });
+    const { before, a } = await preRevocation();
     const read = await a.read(before);
     assert.equal(read.get("userId"), "u1");
     const stamped = await a.save(read);
