@@ -608,6 +608,28 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.throws(() => createSessionStorage({ store: fixture.store, maxSessionsPerUser: 3 }), /needs the userKey option/);
     }),
 
+  "maxSessionsPerUser ends the session used least recently, not the oldest: a device used every day stays signed in": (make) =>
+    using(make, {}, async ({ fixture, clock }) => {
+      const storage = createSessionStorage({ store: fixture.store, cookie: { secrets: [SECRET_A], name: "sid" }, now: clock.now, userKey: "userId", touchInterval: 60, maxSessionsPerUser: 2 });
+      const signIn = async () => {
+        const s = await storage.read(null);
+        s.regenerateId({ keep: [] });
+        s.set("userId", "L");
+        const cookie = cookiePair(await storage.save(s));
+        clock.advance(1);
+        return cookie;
+      };
+      const daily = await signIn();
+      const once = await signIn();
+      clock.advance(120);
+      assert.equal(await storage.save(await storage.read(daily)), null, "a touch (the store's last-seen moves)");
+      const third = await signIn();
+      assert.deepEqual(
+        [(await storage.read(daily)).get("userId"), (await storage.read(once)).get("userId"), (await storage.read(third)).get("userId")],
+        ["L", undefined, "L"],
+      );
+    }),
+
   "two sign-ins of one user at once, with maxSessionsPerUser: 1, leave one of them signed in (not none); the next holds the limit": async (make) => {
     const fixture = await make();
     try {

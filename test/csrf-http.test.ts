@@ -154,3 +154,14 @@ describe("csrf() used before session()", () => {
     }
   });
 });
+
+describe("csrf() options", () => {
+  test("a trustedOrigins that is not an array fails where the middleware is made, in every integration", () => {
+    const storage = cookieStorage();
+    const bad = { trustedOrigins: "https://admin.example" as never };
+    const message = 'option trustedOrigins must be an array of origins, such as ["https://admin.example"]; got a string';
+    for (const make of [expressCsrf, koaCsrf, honoCsrf, h3Csrf, fastifyCsrf] as Array<(s: typeof storage, o: object) => unknown>) {
+      assert.throws(() => make(storage, bad), { name: "TypeError", message });
+    }
+  });
+});

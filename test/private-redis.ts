@@ -30,7 +30,7 @@ export class PrivateRedis {
     for (let attempt = 1; ; attempt++) {
       const redis = new PrivateRedis(await freePort(), dir);
       try {
-        await redis.resume();
+        await redis.#spawn();
         return redis;
       } catch (error) {
         if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
@@ -42,8 +42,23 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the server (again) and waits until it accepts connections. */
+  /**
+   * Starts the server (again) and waits until it accepts connections. The port may be held a
+   * moment after a stop (by the stopped server's sockets): a start that finds it taken is tried
+   * again, for up to five seconds.
+   */
   async resume(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#spawn();
+      } catch (error) {
+        if (attempt === 50 || !/Address already in use/.test(String(error))) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async #spawn(): Promise<void> {
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", this.dir];
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";

@@ -65,6 +65,13 @@ describe("verifyCsrf: a form body", () => {
     assert.equal((form.get("file") as File).size, 5 * MiB);
   });
 
+  test("a form of exactly 1 MiB is read whole: its last field, the token, is found", async () => {
+    const { session, token } = await signedIn();
+    const tail = `&_csrf=${token}`;
+    const exact = streamed("application/x-www-form-urlencoded", "text=", MiB - "text=".length - tail.length, tail);
+    assert.equal(await verifyCsrf(exact.request, session), null);
+  });
+
   test("a small form is read whole, its token found wherever it is", async () => {
     const { session, token } = await signedIn();
     const small = streamed("application/x-www-form-urlencoded", "a=1&b=2", 10, `&_csrf=${token}`);

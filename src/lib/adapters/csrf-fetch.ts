@@ -1,4 +1,4 @@
-import { checkCsrf, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
+import { checkCsrf, checkCsrfOptions, type CsrfOptions, type CsrfResult } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session } from "../session/session.js";
 
@@ -33,22 +33,36 @@ async function formOf(request: Request): Promise<Fields | undefined> {
   }
 }
 
-/** The first `limit` bytes of `body` (all of it when shorter), then the rest left unread. */
+/** The first `limit` bytes of `body` (all of it when no longer), then the rest left unread. */
 async function prefixOf(body: ReadableStream<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; whole: boolean }> {
   const reader = body.getReader();
-  const bytes = new Uint8Array(limit);
+  const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return { bytes: bytes.subarray(0, size), whole: true };
-      bytes.set(value.subarray(0, limit - size), size);
-      size += Math.min(value.length, limit - size);
-      if (size === limit) return { bytes, whole: false };
+      // Exactly `limit` bytes and then the end is a whole body too: only a byte past it cuts the body.
+      if (done) return { bytes: joined(chunks, size), whole: true };
+      chunks.push(value);
+      size += value.length;
+      if (size > limit) return { bytes: joined(chunks, limit), whole: false };
     }
   } finally {
     reader.cancel().catch(() => {});
   }
+}
+
+/** The first `size` bytes of `chunks`, as one array (only as large as what was read). */
+function joined(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at === size) break;
+    const part = chunk.subarray(0, size - at);
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
 }
 
 /** The fields that end within `prefix`, the start of a longer form body of `type`, as a complete body. */
@@ -67,8 +81,13 @@ function completeFields(prefix: Uint8Array<ArrayBuffer>, type: string): Uint8Arr
   return body;
 }
 
-/** Whether the storage's sessions ride in a cookie, which a browser attaches by itself (and so can be forged across sites). */
-export function isAmbient(storage: SessionStorage<any, any>): boolean {
+/**
+ * Whether the storage's sessions ride in a cookie, which a browser attaches by
+ * itself (and so can be forged across sites); `options` are checked first, so a
+ * middleware made with bad ones fails where it is made, not on the first POST.
+ */
+export function isAmbient(storage: SessionStorage<any, any>, options: CsrfOptions): boolean {
+  checkCsrfOptions(options);
   return storage.transport.requestHeader === "cookie";
 }
 

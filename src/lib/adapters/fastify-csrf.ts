@@ -18,7 +18,7 @@ import { checkNodeRequest } from "./node-csrf.js";
  * ```
  */
 export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {}) {
-  const ambient = isAmbient(storage);
+  const ambient = isAmbient(storage, options);
   return async function tesseraCsrf(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!ambient) return;
     const session = (request as unknown as { session?: Session<any, any> }).session;

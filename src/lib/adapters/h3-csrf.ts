@@ -11,7 +11,7 @@ import { useSession } from "./h3.js";
  * in a header are not checked.
  */
 export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {}): Middleware {
-  const ambient = isAmbient(storage);
+  const ambient = isAmbient(storage, options);
   return async (event, next) => {
     if (!ambient) return next();
     const refused = await verifyCsrf(event.req, useSession(event), options);

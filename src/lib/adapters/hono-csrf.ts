@@ -20,7 +20,7 @@ export function csrf<Data = SessionData, FlashData = Data>(
   storage: SessionStorage<Data, FlashData>,
   options: CsrfOptions = {},
 ): MiddlewareHandler<SessionEnv<Data, FlashData>> {
-  const ambient = isAmbient(storage);
+  const ambient = isAmbient(storage, options);
   return async (c, next) => {
     if (ambient) {
       const session = c.get("session");

@@ -17,7 +17,7 @@ import { checkNodeRequest } from "./node-csrf.js";
  * ```
  */
 export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {}): Middleware<any, SessionContext<any, any>> {
-  const ambient = isAmbient(storage);
+  const ambient = isAmbient(storage, options);
   return async (ctx, next) => {
     if (ambient) {
       if (!ctx.session) throw new Error("csrf(storage): no ctx.session: use it after session(storage)");

@@ -35,7 +35,7 @@ export function checkNodeRequest(session: Session<any, any>, req: IncomingMessag
  * ```
  */
 export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {}) {
-  const ambient = isAmbient(storage);
+  const ambient = isAmbient(storage, options);
   return function tesseraCsrf(req: IncomingMessage, res: ServerResponse, next: Next): void {
     if (!ambient) return next();
     const session = (req as { session?: Session<any, any> }).session;

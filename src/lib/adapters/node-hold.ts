@@ -138,8 +138,8 @@ class Hold implements HeldResponse {
   #start(name: Name, args: unknown[]): unknown {
     const res = this.#res;
     if (name === "writeHead") this.headArgs = args;
-    // Node takes writeHead("500") as 500 too.
-    const given = name === "writeHead" ? Number(args[0]) : Number.NaN;
+    // Node takes writeHead("500"), and 500.5, as 500 too.
+    const given = name === "writeHead" ? Math.trunc(Number(args[0])) : Number.NaN;
     this.status = Number.isInteger(given) ? given : res.statusCode;
     this.#statusCode = res.statusCode;
     this.#statusMessage = "stream" in res ? undefined : res.statusMessage;

@@ -61,10 +61,7 @@ export function checkCsrf(session: Session<any, any>, request: CsrfRequest, opti
   if (SAFE.has(request.method.toUpperCase())) return { ok: true };
   const site = request.header("sec-fetch-site");
   const origin = request.header("origin");
-  const list = options.trustedOrigins;
-  if (list !== undefined && !Array.isArray(list)) {
-    throw new TypeError(`option trustedOrigins must be an array of origins, such as ["https://admin.example"]; got a ${typeof list}`);
-  }
+  const list = checkCsrfOptions(options).trustedOrigins;
   // A page of a trusted origin is another site to the browser: its word is what trustedOrigins overrules.
   const trusted = !!origin && list?.includes(origin) === true;
   const sameSite = site === "same-site" && options.allowSameSite === true;
@@ -76,6 +73,15 @@ export function checkCsrf(session: Session<any, any>, request: CsrfRequest, opti
   const token = request.header((options.header ?? "x-csrf-token").toLowerCase()) || request.field?.(options.field ?? "_csrf");
   if (!token) return refuse("missing-token");
   return verifyCsrfToken(session, token) ? { ok: true } : refuse("invalid-token");
+}
+
+/** `options`, once they are sound: `trustedOrigins` anything but an array (a string would match by substring) is a TypeError. */
+export function checkCsrfOptions(options: CsrfOptions): CsrfOptions {
+  const list = options.trustedOrigins;
+  if (list !== undefined && !Array.isArray(list)) {
+    throw new TypeError(`option trustedOrigins must be an array of origins, such as ["https://admin.example"]; got a ${typeof list}`);
+  }
+  return options;
 }
 
 /** The host (with its port) of an `Origin` value, or undefined for `null` and anything malformed. */

@@ -302,3 +302,26 @@ describe("engine, an onEvent listener that fails", () => {
     });
   }
 });
+
+describe("engine, a lifetime that no cookie carries", () => {
+  for (const [what, options] of [
+    ["maxAge 0", { cookie: { secrets: [SECRET_A], maxAge: 0 } }],
+    ["header mode (no Max-Age goes out)", { cookie: { secrets: [SECRET_A], maxAge: 40 }, transport: { header: "x-session-token" } }],
+  ] as const) {
+    test(`${what}: reads within touchInterval touch nothing`, async () => {
+      const clock = fakeClock();
+      const store = new CountingStore();
+      const storage = createSessionStorage({ store, idleTimeout: 3600, touchInterval: 60, now: clock.now, ...options });
+      const s = await storage.read(null);
+      s.set("n", 1);
+      const token = (await storage.save(s))!;
+      const presented = "transport" in options ? { headers: { "x-session-token": token } } : token.split(";")[0]!;
+      store.calls = [];
+      for (let i = 0; i < 50; i++) {
+        clock.advance(1);
+        await storage.save(await storage.read(typeof presented === "string" ? presented : new Request("http://x/", presented)));
+      }
+      assert.deepEqual(store.calls, []);
+    });
+  }
+});

@@ -159,9 +159,11 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   #update(session: Session<Data, FlashData>, state: SessionState, now: number, always: boolean): MaybePromise<string | null> {
     const { lastSeenAt, stale } = state.carried as Carried;
     // A cookie with a Max-Age was last issued at lastSeenAt: it is re-issued by half its life at the latest,
-    // or a user active all along loses it to the browser (a Max-Age shorter than touchInterval).
+    // or a user active all along loses it to the browser (a Max-Age shorter than touchInterval). Not for
+    // a token header, which carries no Max-Age, nor for Max-Age=0, which no browser keeps.
     const lifetime = this.#lifetimeOf(state);
-    const touchEvery = lifetime === undefined ? this.#t.touch : Math.min(this.#t.touch, lifetime * 500);
+    const slides = lifetime !== undefined && lifetime > 0 && this.transport.requestHeader === "cookie";
+    const touchEvery = slides ? Math.min(this.#t.touch, lifetime * 500) : this.#t.touch;
     const touchDue = state.touched || now - lastSeenAt >= touchEvery;
     state.touched = false;
     const dirty = session.dirty;
@@ -169,9 +171,9 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
       // The token is the session: a change, a touch (its payload slides the idle timeout) or an old secret re-issues it.
       return dirty || touchDue || stale || always ? this.#written(session, "update", now, always, undefined) : null;
     }
-    // A token that carries only the id is re-issued for an old secret; and with a Max-Age, by every write, each of
-    // which moves lastSeenAt (the cookie's Max-Age slides with it).
-    const resend = always || stale || (lifetime !== undefined && (touchDue || dirty));
+    // A token that carries only the id is re-issued for an old secret, on a touch when it has a lifetime; a
+    // cookie with a Max-Age by every write too, each of which moves lastSeenAt (its Max-Age slides with it).
+    const resend = always || stale || (lifetime !== undefined && touchDue) || (slides && dirty);
     if (!dirty && !touchDue) return resend ? this.#issue(session, state, now) : null;
     return chain(this.#backend.write(session, dirty ? "update" : "touch", now), (alive) =>
       !alive ? this.#gone(session, always) : resend ? this.#issue(session, state, now) : null,

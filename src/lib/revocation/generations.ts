@@ -13,14 +13,17 @@ const INCARNATION = /^[A-Za-z0-9_-]{1,64}$/;
 export class Generations {
   readonly #store: RevocationStore;
   readonly #heard: GenerationCache;
-  readonly #asking = new Map<string, Promise<readonly number[]>>();
+  /** The asks in flight, by their keys: the answer to come, and the turn it was asked in. */
+  readonly #asking = new Map<string, { answer: Promise<readonly number[]>; asked: number }>();
   /** Counts this process's raises: an answer is older than every raise of a later turn. */
   #turn = 0;
   /**
    * The raises made here while asks were in flight, outside the bounded cache, which may drop them
-   * before an older answer arrives. Cleared once no ask is in flight: a later ask is newer than them.
+   * before an older answer arrives; each is kept while an ask older than it is in flight, no longer.
    */
   readonly #raised = new Map<string, { generation: number; turn: number }>();
+  /** At most as many as the cache holds: memory stays bounded even while one slow ask sees many raises. */
+  readonly #raisedMax: number;
   readonly #interval: number;
   /** The store's incarnation as last heard, and when; "" for a store without one. */
   #incarnation: { value: string; at: number } | undefined;
@@ -29,6 +32,7 @@ export class Generations {
   constructor(store: RevocationStore, cacheSize: number, interval: number) {
     this.#store = store;
     this.#heard = new GenerationCache(cacheSize);
+    this.#raisedMax = cacheSize;
     this.#interval = interval;
     if (typeof store.incarnation !== "function") this.#incarnation = { value: "", at: Infinity };
   }
@@ -71,7 +75,7 @@ export class Generations {
   ask(keys: readonly string[], now: number): Promise<readonly number[]> {
     const id = JSON.stringify(keys);
     const pending = this.#asking.get(id);
-    if (pending) return pending;
+    if (pending) return pending.answer;
     const asked = this.#turn;
     // Through a promise from the start: a store that throws at once still settles here, never in the map for good.
     const answer = Promise.resolve()
@@ -94,10 +98,17 @@ export class Generations {
       .catch((error: unknown) => {
         throw asStoreError(error, "revocation store generations failed");
       });
-    this.#asking.set(id, answer);
+    this.#asking.set(id, { answer, asked });
     const done = () => {
-      if (this.#asking.get(id) === answer) this.#asking.delete(id);
-      if (this.#asking.size === 0) this.#raised.clear();
+      if (this.#asking.get(id)?.answer === answer) this.#asking.delete(id);
+      if (this.#raised.size === 0) return;
+      let oldest = Infinity;
+      for (const ask of this.#asking.values()) oldest = Math.min(oldest, ask.asked);
+      // In the order of their turns: those no ask in flight is older than go.
+      for (const [key, raise] of this.#raised) {
+        if (raise.turn > oldest) break;
+        this.#raised.delete(key);
+      }
     };
     answer.then(done, done);
     return answer;
@@ -113,7 +124,11 @@ export class Generations {
     }
     if (!Number.isSafeInteger(generation) || generation < 1) throw asStoreError(new TypeError("raise() must answer the new generation, a whole number above 0"), "revocation store raise failed");
     this.#heard.put(key, generation, now, ++this.#turn);
-    if (this.#asking.size > 0) this.#raised.set(key, { generation, turn: this.#turn });
+    if (this.#asking.size > 0) {
+      this.#raised.delete(key); // set again at the end: the map stays in the order of the turns
+      this.#raised.set(key, { generation, turn: this.#turn });
+      if (this.#raised.size > this.#raisedMax) this.#raised.delete(this.#raised.keys().next().value!);
+    }
     return generation;
   }
 }

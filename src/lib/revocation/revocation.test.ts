@@ -342,6 +342,22 @@ describe("revocable cookie sessions", () => {
       assert.equal(await b.save(s), null, "a new stamp is minted from a read cookie only after the store vouched for it");
     });
 
+    for (const regenerate of [false, true]) {
+      test(`a stolen copy still accepted within the interval cannot be laundered as the except of destroyAllSessions${regenerate ? " with a regenerateId" : ""}`, async () => {
+        const { a, b, clock, signIn } = setup();
+        const stolen = await signIn();
+        assert.equal((await a.read(stolen)).get("userId"), "u1"); // a heard the generation
+        await b.destroyAllSessions("u1"); // the victim logs out everywhere, on b
+        const s = await a.read(stolen);
+        assert.equal(s.get("userId"), "u1", "a trusts what it heard for checkInterval, as documented");
+        await a.destroyAllSessions("u1", { except: s }); // the thief: "sign out other devices", on a
+        if (regenerate) s.regenerateId();
+        const laundered = await a.save(s);
+        clock.advance(60);
+        assert.equal(laundered === null || (await b.read(cookiePair(laundered))).isNew, true, "no cookie that b accepts");
+      });
+    }
+
     test("a store that lost its data is asked for its incarnation with every ask: a revoked copy is not let back in within the interval", async () => {
       const clock = fakeClock();
       let store = new MemoryRevocationStore({ now: clock.now });

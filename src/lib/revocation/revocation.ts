@@ -222,10 +222,16 @@ export class Revocation implements CookieRevocation {
       throw new TypeError(`option except must be a session read from this storage, got ${except === null ? "null" : typeof except}`);
     }
     const user = String(userId);
+    const state = except && stateOf(except);
+    // The except is spared only when the store vouches, before the raise, for the cookie it was read from: a
+    // copy revoked elsewhere, that this process still accepts within its interval, is never made good again.
+    const read = (state?.carried as { stamp?: Stamp } | undefined)?.stamp;
+    const spare =
+      state !== undefined && state.phase !== "destroyed" && this.#userOf(state.data) === user && read?.[2] === user
+        ? judge(read, await this.#ask(keysOf(read), this.t.now())) === undefined
+        : false;
     const generation = await this.#generations.raise(`u:${user}`, undefined, this.t.now());
-    if (except === undefined) return;
-    const state = stateOf(except);
-    if (state.phase === "destroyed" || this.#userOf(state.data) !== user) return;
+    if (!spare || state === undefined) return;
     // Spared whatever this request does next (a regenerateId, which drops the stamp) or did before.
     this.#spared.set(state, generation);
     state.touched = true;

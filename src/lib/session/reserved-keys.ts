@@ -25,7 +25,8 @@ const RESERVED = [AUTH_KEY, CSRF_KEY, DEVICE_KEY, REVOCATION_KEY];
  */
 export function keptBySignIn(data: Record<string, unknown>, keep: readonly string[], proven: readonly string[] | undefined): Record<string, unknown> {
   const kept = emptyRecord();
-  for (const key of [...keep, DEVICE_KEY]) if (hasOwn(data, key)) putOwn(kept, key, data[key]);
+  for (const key of keep) if (!RESERVED.includes(key) && hasOwn(data, key)) putOwn(kept, key, data[key]);
+  if (hasOwn(data, DEVICE_KEY)) putOwn(kept, DEVICE_KEY, data[DEVICE_KEY]);
   const auth = proven && provenOnly(data[AUTH_KEY], proven);
   if (auth) putOwn(kept, AUTH_KEY, auth);
   return kept;

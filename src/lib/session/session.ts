@@ -151,8 +151,8 @@ export class Session<Data = SessionData, FlashData = Data> {
    * Records that the user just proved who they are, and how (`"password"`,
    * `"totp"`, `"webauthn"`, …): `requireRecentAuth(session, { maxAge })` then
    * tells a sensitive action whether that was recent enough. Call it at sign-in
-   * and after each re-authentication; it is kept by `regenerateId()` (a `keep`
-   * list too) and gone with `clear()` and `destroy()`.
+   * and after each re-authentication; kept by `regenerateId()` (with `keep`, a sign-in:
+   * only the methods marked in the same request), gone with `clear()` and `destroy()`.
    */
   markAuthenticated(options: { method: string }): void {
     const s = writable(this.#s);

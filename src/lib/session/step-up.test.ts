@@ -77,6 +77,10 @@ describe("step-up", () => {
     carol.markAuthenticated({ method: "totp" });
     carol.regenerateId({ keep: [] });
     assert.deepEqual(Object.keys(carol.authentication!.methods), ["totp"]);
+    // Naming the record in `keep` keeps nothing of it: tessera's keys are not the app's to keep.
+    const dave = await storage.read(await signedIn("webauthn"));
+    dave.regenerateId({ keep: ["__auth__" as never] });
+    assert.equal(dave.authentication, undefined);
   });
 
   test("the record cannot be forged or read as a value, and shows in neither entries() nor toJSON()", async () => {
