@@ -128,5 +128,23 @@ export function runRevocationContract(name: string, make: () => Promise<Revocati
         assert.equal((await b.read(kept)).get("userId"), "ann");
         assert.equal((await b.read(phone)).isNew, true);
       }));
+
+    test("user ids that are not well-formed Unicode (a lone surrogate) are each their own user, and can be logged out everywhere", () =>
+      withFixture(async ({ store }) => {
+        const make = () => createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A] }, userKey: "userId", revocation: { store, checkInterval: 60 } });
+        const [storage, other] = [make(), make()];
+        const signIn = async (user: string) => {
+          const s = await storage.read(null);
+          s.regenerateId();
+          s.set("userId", user);
+          return cookiePair(await storage.save(s));
+        };
+        const [high, low] = ["user\ud800", "user\udbff"];
+        const [a, b] = [await signIn(high), await signIn(low)];
+        await storage.destroyAllSessions(high);
+        // Another process, which asks the store.
+        assert.equal((await other.read(a)).isNew, true, "logged out");
+        assert.equal((await other.read(b)).get("userId"), low, "another user");
+      }));
   });
 }

@@ -69,7 +69,13 @@ function whole(name: string, value: number | undefined, fallback: number, max: n
   return value;
 }
 
-const keysOf = (stamp: Stamp): string[] => (stamp[1] ? [`u:${stamp[2]}`, `s:${stamp[1]}`] : [`u:${stamp[2]}`]);
+/** A lone surrogate: text no store can keep as it is (UTF-8 and PostgreSQL make it U+FFFD, so two ids would meet). */
+const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The store key of a user: `u:<id>`; an id that is not well-formed Unicode as `U:` and its JSON, which escapes what it cannot hold. */
+const userKeyOf = (user: string): string => (LONE.test(user) ? `U:${JSON.stringify(user)}` : `u:${user}`);
+
+const keysOf = (stamp: Stamp): string[] => (stamp[1] ? [userKeyOf(stamp[2]), `s:${stamp[1]}`] : [userKeyOf(stamp[2])]);
 
 /**
  * Undefined when the store's generations for `stamp`'s keys, and its
@@ -191,7 +197,7 @@ export class Revocation implements CookieRevocation {
           return chain(this.#generations.incarnation(now), (incarnation) => this.#stamp(data, [vouched![0], user, incarnation], now));
         }
         // A sign-in: the user's generation as the store has it now, never as a cache heard it.
-        return this.#ask([`u:${user}`], now).then(([[generation], incarnation]) => this.#stamp(data, [generation!, user, incarnation], now));
+        return this.#ask([userKeyOf(user)], now).then(([[generation], incarnation]) => this.#stamp(data, [generation!, user, incarnation], now));
       });
     });
   }
@@ -230,7 +236,7 @@ export class Revocation implements CookieRevocation {
       state !== undefined && state.phase !== "destroyed" && this.#userOf(state.data) === user && read?.[2] === user
         ? judge(read, await this.#ask(keysOf(read), this.t.now())) === undefined
         : false;
-    const generation = await this.#generations.raise(`u:${user}`, undefined, this.t.now());
+    const generation = await this.#generations.raise(userKeyOf(user), undefined, this.t.now());
     if (!spare || state === undefined) return;
     // Spared whatever this request does next (a regenerateId, which drops the stamp) or did before.
     this.#spared.set(state, generation);
