@@ -123,6 +123,43 @@ describe("revocable cookie sessions", () => {
     });
   }
 
+  test("destroyAllSessions with the same except twice in one request (a regenerateId between them too) keeps that session", async () => {
+    for (const between of [false, true]) {
+      const { a, b, signIn } = setup();
+      const current = await a.read(await signIn());
+      await a.destroyAllSessions("u1", { except: current });
+      if (between) current.regenerateId();
+      await a.destroyAllSessions("u1", { except: current });
+      const reissued = await a.save(current);
+      assert.ok(reissued, `a cookie (regenerateId between: ${between})`);
+      assert.equal((await b.read(cookiePair(reissued))).get("userId"), "u1", `regenerateId between: ${between}`);
+    }
+  });
+
+  test("a sign-in with regenerateId({ keep: [] }), then destroyAllSessions with except, then the user set again keeps the session", async () => {
+    const { a, b, signIn } = setup();
+    const current = await a.read(await signIn());
+    current.regenerateId({ keep: [] });
+    await a.destroyAllSessions("u1", { except: current });
+    current.set("userId", "u1");
+    const reissued = await a.save(current);
+    assert.ok(reissued);
+    assert.equal((await b.read(cookiePair(reissued))).get("userId"), "u1");
+  });
+
+  test("of two requests of one browser, the one that read the cookie before the other regenerated it re-issues nothing (a revoked cookie would log the browser out)", async () => {
+    const { a, clock, signIn } = setup();
+    const cookie = await signIn();
+    clock.advance(3);
+    const [late, login] = [await a.read(cookie), await a.read(cookie)];
+    login.regenerateId();
+    const fresh = cookiePair(await a.save(login));
+    clock.advance(30);
+    late.set("note", "late"); // a change, or a touch that is due
+    assert.equal(await a.save(late), null, "the browser keeps the new cookie");
+    assert.equal((await a.read(fresh)).get("userId"), "u1");
+  });
+
   test("destroyAllSessions with except keeps a cookie signed in before revocation was turned on, re-issued with the new generation", async () => {
     const { before, a } = await preRevocation();
     const current = await a.read(before);

@@ -99,7 +99,7 @@ export class Revocation implements CookieRevocation {
   /** Said once: a regenerated session saved without a user (`userKey`), which revocation cannot reach. */
   #warned = false;
   /** The session passed as `except` to a destroyAllSessions, by its state: the user's generation that spared it. */
-  readonly #spared = new WeakMap<object, number>();
+  readonly #spared = new WeakMap<object, { user: string; generation: number }>();
 
   constructor(
     options: RevocationOptions,
@@ -176,10 +176,13 @@ export class Revocation implements CookieRevocation {
     const kept = user !== undefined && isStamp(stamp) && stamp[2] === user ? stamp : undefined;
     // The `except` of a destroyAllSessions in this request: judged by the generation that spared it.
     const spared = this.#spared.get(state);
-    const vouched: Stamp | undefined = was && spared !== undefined && was[2] === user ? [spared, was[1], was[2], was[3]] : was;
+    const vouched: Stamp | undefined = was && spared?.user === user && was[2] === user ? [spared!.generation, was[1], was[2], was[3]] : was;
     // A new stamp minted from a cookie read (a regenerate, a sign-out and in again) needs the store's word that
     // the cookie was still good: a process may accept a revoked copy for checkInterval, never launder it.
     const minting = replaced || (user !== undefined && kept === undefined);
+    // A stamp kept as read that this process already knows to be revoked (another request of the browser
+    // regenerated it): re-issuing it would log the browser out; nothing is issued, as an id storage sends nothing.
+    if (kept && !minting && this.#knownRevoked(kept)) return false;
     const valid = vouched && minting ? this.#ask(keysOf(vouched), now).then((answer) => judge(vouched, answer) === undefined) : true;
     return chain(valid, (stillValid) => {
       if (!stillValid) return false;
@@ -231,18 +234,27 @@ export class Revocation implements CookieRevocation {
     const state = except && stateOf(except);
     // The except is spared only when the store vouches, before the raise, for the cookie it was read from: a
     // copy revoked elsewhere, that this process still accepts within its interval, is never made good again.
+    // Spared once in this request already (a second call): it stays spared. The user need not be set yet
+    // (a sign-in with regenerateId({ keep }) that sets it again after), only the cookie read be theirs.
     const read = (state?.carried as { stamp?: Stamp } | undefined)?.stamp;
     const spare =
-      state !== undefined && state.phase !== "destroyed" && this.#userOf(state.data) === user && read?.[2] === user
-        ? judge(read, await this.#ask(keysOf(read), this.t.now())) === undefined
-        : false;
+      state === undefined || state.phase === "destroyed"
+        ? false
+        : this.#spared.get(state)?.user === user || (read?.[2] === user && judge(read, await this.#ask(keysOf(read), this.t.now())) === undefined);
     const generation = await this.#generations.raise(userKeyOf(user), undefined, this.t.now());
     if (!spare || state === undefined) return;
     // Spared whatever this request does next (a regenerateId, which drops the stamp) or did before.
-    this.#spared.set(state, generation);
+    this.#spared.set(state, { user, generation });
     state.touched = true;
     const stamp = state.data[REVOCATION_KEY];
     if (isStamp(stamp) && stamp[2] === user) state.data[REVOCATION_KEY] = [generation, stamp[1], user, stamp[3]] satisfies Stamp;
+  }
+
+  /** Whether this process heard that `stamp` no longer holds (no store call: only what it knows). */
+  #knownRevoked(stamp: Stamp): boolean {
+    const own = stamp[1] ? this.#generations.heard(`s:${stamp[1]}`) : undefined;
+    const user = this.#generations.heard(userKeyOf(stamp[2]));
+    return (own !== undefined && own.generation > 0) || (user !== undefined && user.generation > stamp[0]);
   }
 
   /** The generations of `keys` and the store's incarnation, both as the store has them now. */
