@@ -34,6 +34,14 @@ class CountingStore implements RevocationStore {
   }
 }
 
+/** A sign-in of `user` on `storage` (a regenerated session with the user set): its cookie. */
+async function signInOn(storage: { read(cookie: string | null): Promise<any>; save(session: any): Promise<string | null> }, user: string): Promise<string> {
+  const session = await storage.read(null);
+  session.regenerateId();
+  session.set("userId", user);
+  return cookiePair(await storage.save(session));
+}
+
 /** A cookie signed in by a plain cookie storage (before revocation was turned on), and a revocable storage with the same secret. */
 async function preRevocation() {
   const clock = fakeClock();
@@ -60,12 +68,7 @@ function setup(options: { checkInterval?: number; onUnavailable?: "open" | "clos
   /** Two processes of one app: separate storages (separate caches) over one revocation store. */
   const a = make();
   const b = make();
-  async function signIn(storage = a, user = "u1"): Promise<string> {
-    const session = await storage.read(null);
-    session.regenerateId();
-    session.set("userId", user);
-    return cookiePair(await storage.save(session));
-  }
+  const signIn = (storage = a, user = "u1") => signInOn(storage, user);
   return { clock, store, events, a, b, signIn };
 }
 
@@ -401,12 +404,7 @@ describe("revocable cookie sessions", () => {
       // One process over a store whose data can be lost (a Redis restarted empty): a new inner store.
       const lossy: RevocationStore = { generations: (k) => store.generations(k), raise: (k, t) => store.raise(k, t), incarnation: () => store.incarnation() };
       const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: lossy, checkInterval: 10 } });
-      const signIn = async (user: string) => {
-        const s = await a.read(null);
-        s.regenerateId();
-        s.set("userId", user);
-        return cookiePair(await a.save(s));
-      };
+      const signIn = (user: string) => signInOn(a, user);
       const stolen = await signIn("u1");
       const other = await signIn("u3");
       await a.destroyAllSessions("u1");
@@ -470,12 +468,7 @@ describe("revocable cookie sessions", () => {
         raise: (key, ttl) => inner.raise(key, ttl),
       };
       const a = createRevocableCookieSessionStorage<Data>({ cookie: { secrets: [SECRET_A] }, userKey: "userId", now: clock.now, revocation: { store: slow, cacheSize: 2 } });
-      const signIn = async (user: string) => {
-        const s = await a.read(null);
-        s.regenerateId();
-        s.set("userId", user);
-        return cookiePair(await a.save(s));
-      };
+      const signIn = (user: string) => signInOn(a, user);
       const cookie = await signIn("u1");
       const toLogOut = await a.read(cookie);
       clock.advance(11);
