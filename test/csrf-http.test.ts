@@ -17,7 +17,7 @@ import { createCookieSessionStorage } from "../src/lib/engine/cookie-storage.js"
 import { csrf as expressCsrf, session as expressSession } from "../src/express.js";
 import { getSession, verifyCsrf, withSession } from "../src/fetch.js";
 import { csrf as h3Csrf, session as h3Session, useSession } from "../src/h3.js";
-import { csrf as honoCsrf, session as honoSession } from "../src/hono.js";
+import { csrf as honoCsrf, session as honoSession, type SessionEnv } from "../src/hono.js";
 import { listen } from "./bare-server.js";
 import { koaFormBody } from "./koa-form-body.js";
 import { SECRET_A, cookiePair, serveFetch } from "./helpers.js";
@@ -128,6 +128,31 @@ for (const [name, start] of Object.entries(APPS)) {
     });
   });
 }
+
+describe("csrf() after a middleware that read the body", () => {
+  test("Hono: the form's token is read from Hono's own copy of the body, and the handler still has the form", async () => {
+    const storage = cookieStorage();
+    const app = new Hono<SessionEnv>();
+    app.use(honoSession(storage));
+    // A body read before the check (a validator, a logger) leaves the raw request body used: Hono keeps its copy.
+    app.use(async (c, next) => {
+      if (c.req.method === "POST") await c.req.parseBody();
+      await next();
+    });
+    app.use(honoCsrf(storage));
+    app.get("/form", (c) => c.text(csrfToken(c.get("session"))));
+    app.post("/act", async (c) => c.text(`done ${(await c.req.parseBody()).note}`));
+    const served = await serveFetch(app.fetch);
+    try {
+      const { cookie, token } = await visit(served.url);
+      assert.deepEqual(await act(served.url, { cookie, origin: served.url }, `note=hi&_csrf=${token}`), [200, "done hi"]);
+      assert.deepEqual(await act(served.url, { cookie, origin: served.url }, "note=hi"), [403, "Forbidden: this request carries no CSRF token"]);
+      assert.deepEqual(await act(served.url, { cookie, origin: served.url }, `note=hi&_csrf=x${token}`), [403, "Forbidden: this request's CSRF token is not this session's"]);
+    } finally {
+      await served.close();
+    }
+  });
+});
 
 describe("csrf() used before session()", () => {
   test("Koa and Hono fail the request with an error that says where csrf() goes, never a bare TypeError", async () => {

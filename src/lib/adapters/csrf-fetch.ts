@@ -21,11 +21,15 @@ export const FORM_BYTES = 1 << 20;
 
 type Fields = { get(name: string): unknown };
 
-/** A Fetch request's form fields, read from a copy (the handler still reads the body), when it is a form. */
-async function formOf(request: Request): Promise<Fields | undefined> {
+/**
+ * A Fetch request's form fields, read from a copy (the handler still reads the body), when it is a form;
+ * from `kept`, the framework's own copy, when a middleware before the check has read the body already.
+ */
+async function formOf(request: Request, kept?: () => Promise<Fields>): Promise<Fields | undefined> {
   const type = request.headers.get("content-type") ?? "";
   if (!FORMS.test(type) || !request.body) return undefined;
   try {
+    if (request.bodyUsed && kept) return await kept();
     const { bytes, whole } = await prefixOf(request.clone().body!, FORM_BYTES);
     return await new Response(whole ? bytes : completeFields(bytes, type), { headers: { "content-type": type } }).formData();
   } catch {
@@ -101,7 +105,17 @@ export function isAmbient(storage: SessionStorage<any, any>, options: CsrfOption
  * if (refused) return refused;
  * ```
  */
-export async function verifyCsrf(request: Request, session: Session<any, any>, options: CsrfOptions = {}): Promise<Response | null> {
+export function verifyCsrf(request: Request, session: Session<any, any>, options: CsrfOptions = {}): Promise<Response | null> {
+  return verifyCsrfOf(request, session, options);
+}
+
+/** `verifyCsrf`, for an integration whose framework keeps a copy of a body it has read (`kept`, its form fields). */
+export async function verifyCsrfOf(
+  request: Request,
+  session: Session<any, any>,
+  options: CsrfOptions,
+  kept?: () => Promise<Fields>,
+): Promise<Response | null> {
   const header = (name: string) => request.headers.get(name);
   const method = request.method;
   const host = new URL(request.url).host;
@@ -109,7 +123,7 @@ export async function verifyCsrf(request: Request, session: Session<any, any>, o
   const quick = checkCsrf(session, { method, host, header }, options);
   if (quick.ok) return null;
   if (quick.reason !== "missing-token") return forbiddenResponse(quick);
-  const form = await formOf(request);
+  const form = await formOf(request, kept);
   const field = (name: string) => {
     const value = form?.get(name);
     return typeof value === "string" ? value : null;

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { CsrfOptions } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { SessionData } from "../session/session.js";
-import { isAmbient, verifyCsrf } from "./csrf-fetch.js";
+import { isAmbient, verifyCsrfOf } from "./csrf-fetch.js";
 import type { SessionEnv } from "./hono.js";
 
 /**
@@ -25,7 +25,8 @@ export function csrf<Data = SessionData, FlashData = Data>(
     if (ambient) {
       const session = c.get("session");
       if (!session) throw new Error('csrf(storage): no c.get("session"): use it after session(storage)');
-      const refused = await verifyCsrf(c.req.raw, session, options);
+      // Hono keeps what a middleware before this one read of the body (parseBody, formData, text): the form is read from it.
+      const refused = await verifyCsrfOf(c.req.raw, session, options, () => c.req.formData());
       if (refused) return refused;
     }
     await next();
