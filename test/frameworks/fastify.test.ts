@@ -2,7 +2,10 @@
 // then what is Fastify's own: scopes, @fastify/cookie, errors the error handler turns into replies, web
 // Responses, `currentSession()` after the body is parsed, and a store that fails while saving.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, test } from "node:test";
 import fastifyCookie from "@fastify/cookie";
@@ -10,6 +13,7 @@ import fastifySecureSession from "@fastify/secure-session";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { currentSession, session, type FastifySessionOptions } from "../../src/fastify.js";
 import { createCookieSessionStorage } from "../../src/lib/engine/cookie-storage.js";
+import { createFileSessionStorage } from "../../src/lib/storages/file.js";
 import type { SessionStorage } from "../../src/lib/engine/storage.js";
 import { SessionStoreError } from "../../src/lib/errors.js";
 import type { Session } from "../../src/lib/session/session.js";
@@ -236,6 +240,35 @@ describe("Fastify specifics", () => {
         assert.match(await res.text(), /session store cannot be reached/);
       }
     });
+  });
+
+  test("a reply whose head Node refuses is Fastify's 500 and the server goes on, whether the save is asynchronous (a file store, a cookie storage's first keys) or not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tessera-fastify-"));
+    try {
+      for (const [kind, storage] of [
+        ["file", createFileSessionStorage<AppData, AppFlash>({ ...SCENARIO_OPTIONS, dir })],
+        ["cookie, first request", cookieStorage()],
+        ["cookie, keys at hand", cookieStorage()],
+      ] as const) {
+        const app = Fastify();
+        await app.register(session, options(storage));
+        app.get("/ok", async (request) => (s(request).set("count", 1), "ok"));
+        // A filename from the user: "–" is not Latin-1, and Node refuses it in a header.
+        app.get("/download", async (request, reply) => {
+          s(request).set("count", 2);
+          return reply.header("content-disposition", `attachment; filename="${(request.query as { name: string }).name}"`).send("file body");
+        });
+        await serving(listen(app), async (url) => {
+          if (kind === "cookie, keys at hand") assert.equal((await fetch(`${url}/ok`)).status, 200);
+          const refused = await fetch(`${url}/download?name=${encodeURIComponent("résumé–final.txt")}`);
+          assert.deepEqual([refused.status, refused.headers.getSetCookie()], [500, []], kind);
+          const after = await fetch(`${url}/ok`);
+          assert.deepEqual([after.status, await after.text(), !!sessionCookie(after)], [200, "ok", true], kind);
+        });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("registering it where another plugin already decorates request.session fails at startup", async () => {

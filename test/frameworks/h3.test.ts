@@ -128,6 +128,18 @@ describe("h3 specifics", () => {
     });
   });
 
+  test("the app's onResponse hook runs once a request, on the response that carries the session cookie", async () => {
+    const seen: Array<string | undefined> = [];
+    const app = new H3({ silent: true, onResponse: (response) => void seen.push(sessionCookie(response)?.split("=")[0]) });
+    app.use(session(cookieStorage()));
+    app.get("/", (event) => (useSession(event).set("count", 1), "ok"));
+    await serving(listen(app), async (url) => {
+      const res = await fetch(url);
+      assert.equal(await res.text(), "ok");
+      assert.deepEqual(seen, [COOKIE_NAME]);
+    });
+  });
+
   test("a store that fails while saving: 503, what the handler set dropped, no cookie", async () => {
     const failing = withSave(cookieStorage(), () => Promise.reject(new SessionStoreError("the session store cannot be reached")));
     const app = h3().use(session(failing));

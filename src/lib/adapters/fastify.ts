@@ -4,7 +4,8 @@ import { immediateOf } from "../engine/immediate.js";
 import type { SessionStorage } from "../engine/storage.js";
 import { SessionStoreError } from "../errors.js";
 import type { Session } from "../session/session.js";
-import { commitHeaders, storeUnavailable } from "./commit-policy.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+import { commitHeaders, storeUnavailable, type ResponseHeader } from "./commit-policy.js";
 import { RequestSession, runWithSession, type IntegrationOptions } from "./context.js";
 import { applyHeaders, responseSoFar, type HeaderTarget } from "./header-target.js";
 import { nodeRequestOrigin } from "./node-origin.js";
@@ -122,14 +123,25 @@ async function tesseraSession(instance: FastifyInstance, options: FastifySession
     if (current === null || failed.has(request)) return next();
     const target = replyHeaders(reply, payload);
     const status = payload instanceof Response ? payload.status : reply.statusCode;
-    settle(
-      () => commitHeaders(storage, current, responseSoFar(status, target), () => nodeRequestOrigin(request.raw), options),
-      (headers) => {
-        if (headers) applyHeaders(target, headers);
-        next(null, target.payload());
-      },
-      (error) => (error instanceof SessionStoreError ? next(null, unavailableInstead(reply, payload, error)) : next(error as Error)),
-    );
+    const withSaved = (headers: ResponseHeader[] | null) => {
+      if (headers) applyHeaders(target, headers);
+      return target.payload();
+    };
+    const instead = (error: unknown) => {
+      if (error instanceof SessionStoreError) return unavailableInstead(reply, payload, error);
+      throw error;
+    };
+    let saved: MaybePromise<ResponseHeader[] | null>;
+    try {
+      saved = commitHeaders(storage, current, responseSoFar(status, target), () => nodeRequestOrigin(request.raw), options);
+    } catch (error) {
+      return next(null, instead(error));
+    }
+    // A save that settles later goes back as a promise of the payload, Fastify's async form: Fastify then
+    // catches what writing the head throws (a header value Node refuses) and answers 500. Calling `next`
+    // from the promise's callback would leave that throw to no one: an unhandled rejection ends the process.
+    if (saved instanceof Promise) return saved.then(withSaved, instead);
+    next(null, withSaved(saved));
   });
 }
 

@@ -157,6 +157,19 @@ describe("withSession through a real HTTP server", () => {
     assert.equal(await (await handler(new Request("http://127.0.0.1/count", { headers: { cookie: sid } }))).text(), "2");
   });
 
+  test("a handler that answers nothing (Bun's `if (server.upgrade(request)) return;`) gets nothing back, and saves nothing", async () => {
+    const storage = createMemorySessionStorage({ cookie });
+    const handler = withSession(storage, async (request) => {
+      const s = await getSession(request);
+      s.set("count", Number(s.get("count") ?? 0) + 1);
+      return new URL(request.url).pathname === "/socket" ? undefined : new Response(String(s.get("count")));
+    });
+    const first = (await handler(new Request("http://127.0.0.1/count")))!;
+    const sid = first.headers.getSetCookie()[0]!.split(";")[0]!;
+    assert.equal(await handler(new Request("http://127.0.0.1/socket", { headers: { cookie: sid } })), undefined);
+    assert.equal(await (await handler(new Request("http://127.0.0.1/count", { headers: { cookie: sid } })))!.text(), "2");
+  });
+
   test("the handler's own Set-Cookie and the session's are both delivered", async () => {
     const server = await serveFetch(app(createCookieSessionStorage({ cookie })));
     try {

@@ -17,8 +17,9 @@ export const session = honoSession;
  * Workers, Hono's `app.fetch`): the session is read on first use
  * (`getSession(request)` or `currentSession()`), saved after the handler, and
  * its `Set-Cookie` appended to the response. Nothing is saved when the handler
- * throws or answers 5xx; a failing store is a 503. A `Secure` cookie is not sent
- * over plain http unless `trustProxy` lets `X-Forwarded-Proto: https` vouch for it.
+ * throws, answers 5xx, or answers nothing (a Bun WebSocket upgrade: its
+ * `undefined` is passed on); a failing store is a 503. A `Secure` cookie is not
+ * sent over plain http unless `trustProxy` lets `X-Forwarded-Proto: https` vouch for it.
  *
  * ```ts
  * Bun.serve({ fetch: withSession(storage, async (request) => {
@@ -28,20 +29,21 @@ export const session = honoSession;
  * }) });
  * ```
  */
-export function withSession<Data = SessionData, FlashData = Data, Rest extends unknown[] = unknown[]>(
+export function withSession<Data = SessionData, FlashData = Data, Rest extends unknown[] = unknown[], Answer extends Response | undefined = Response>(
   storage: SessionStorage<Data, FlashData>,
-  handler: (request: Request, ...rest: Rest) => Response | Promise<Response>,
+  handler: (request: Request, ...rest: Rest) => Answer | Promise<Answer>,
   options: IntegrationOptions = {},
-): (request: Request, ...rest: Rest) => Promise<Response> {
+): (request: Request, ...rest: Rest) => Promise<Answer> {
   return async (request, ...rest) => {
     const rs = sessionOfRequest(storage, request);
     try {
       const response = await runWithSession(rs, () => handler(request, ...rest), options);
-      if (!rs.session) return response;
+      // No response (Bun's `if (server.upgrade(request)) return;`): nothing could carry the cookie, so nothing is saved.
+      if (!rs.session || response === undefined) return response;
       const headers = await commitHeaders(storage, rs.session, fetchResponse(response), () => originOf(request), options);
-      return headers ? withHeaders(response, headers) : response;
+      return (headers ? withHeaders(response, headers) : response) as Answer;
     } catch (error) {
-      if (error instanceof SessionStoreError) return unavailableResponse();
+      if (error instanceof SessionStoreError) return unavailableResponse() as Answer;
       throw error;
     }
   };

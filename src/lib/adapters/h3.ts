@@ -50,7 +50,9 @@ export function session<Data = SessionData, FlashData = Data>(storage: SessionSt
     if (current instanceof Response) return current;
     (event.context as { session?: unknown }).session = current;
     const value = await runWithSession(rs, next, options);
-    const response = await toResponse(value, event, event.app?.config);
+    // h3 runs the app's onResponse on the Response this returns: not here as well, before the cookie is on it.
+    const { onResponse: _later, ...config } = event.app?.config ?? {};
+    const response = await toResponse(value, event, config);
     return committedResponse(storage, current, response, event.req, options);
   };
 }

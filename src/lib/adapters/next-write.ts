@@ -40,13 +40,18 @@ async function commitToCookies<Data, FlashData>(
   origin: () => RequestOrigin,
   options: TransportOptions,
 ): Promise<void> {
+  const { transport } = storage;
+  if (transport.kind !== "cookie") {
+    // Refused before anything is saved: a store written (a regenerated id, a sign-out) for a
+    // token the client never gets would half-apply the failed request. Unchanged, there is
+    // nothing to send; its sliding refresh waits for a request that can carry the header.
+    if (!session.dirty) return;
+    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${transport.responseHeader} header: use a Route Handler that returns its Response`);
+  }
   const out = await commitHeaders(storage, session, { status, header: () => null }, origin, options);
   // One line, or a chunked session's several: each cookie on its own.
-  const lines = out?.filter((h) => h.name === storage.transport.responseHeader) ?? [];
+  const lines = out?.filter((h) => h.name === transport.responseHeader) ?? [];
   if (lines.length === 0) return;
-  if (storage.transport.kind !== "cookie") {
-    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${lines[0]!.name} header: use a Route Handler that returns its Response`);
-  }
   const store = (await cookies()) as NextCookieStore;
   for (const line of lines) setOnCookieStore(store, line.value);
 }

@@ -342,7 +342,7 @@ describe("the node middleware on a bare node:http server", () => {
     }
   });
 
-  test("writeHead with a flat array or an object keeps every header of the handler's and the session's: each Set-Cookie, and both Vary values", async () => {
+  test("writeHead with a flat array, an array of pairs or an object keeps every header of the handler's and the session's: each Set-Cookie, and both Vary values", async () => {
     const withSession = session(createCookieSessionStorage({ cookie }));
     const routes: Record<string, (res: ServerResponse) => void> = {
       "/array": (res) => void res.writeHead(200, ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Type", "text/plain"]).end("x"),
@@ -351,6 +351,8 @@ describe("the node middleware on a bare node:http server", () => {
         res.writeHead(200, "Fine", ["Set-Cookie", "a=1", "Vary", "Accept-Encoding"]).end("x");
       },
       "/object": (res) => void res.writeHead(200, { "Set-Cookie": ["a=1", "b=2"], Vary: "Accept-Encoding" }).end("x"),
+      // Node takes an array of [name, value] pairs too.
+      "/pairs": (res) => void res.writeHead(200, [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["Vary", "Accept-Encoding"]]).end("x"),
     };
     const server = await listen(
       createServer((req, res) =>
@@ -362,7 +364,7 @@ describe("the node middleware on a bare node:http server", () => {
       ),
     );
     try {
-      for (const [path, own] of [["/array", ["a", "b"]], ["/array-after-setHeader", ["a"]], ["/object", ["a", "b"]]] as const) {
+      for (const [path, own] of [["/array", ["a", "b"]], ["/array-after-setHeader", ["a"]], ["/object", ["a", "b"]], ["/pairs", ["a", "b"]]] as const) {
         const answer = await fetch(`${server.url}${path}`);
         assert.equal(answer.status, 200, path);
         assert.deepEqual(answer.headers.getSetCookie().map((c) => c.split("=")[0]), [...own, "sid"], path);

@@ -25,12 +25,21 @@ type Next = (error?: unknown) => unknown;
 function spreadHeaderArray(res: ServerResponse, args: unknown[]): void {
   const at = args.findIndex((a) => Array.isArray(a));
   if (at < 0) return;
-  const pairs = args[at] as unknown[];
-  const given = new Set<string>();
-  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]) given.add(String(pairs[i]).toLowerCase());
-  for (const name of given) res.removeHeader(name);
-  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]) res.appendHeader(String(pairs[i]), pairs[i + 1] as string);
+  const pairs = pairsOf(args[at] as unknown[]);
+  for (const name of new Set(pairs.map(([name]) => name.toLowerCase()))) res.removeHeader(name);
+  for (const [name, value] of pairs) res.appendHeader(name, value as string);
   args.splice(at, 1);
+}
+
+/** The `[name, value]` pairs of a `writeHead` array, which Node takes flat (`[name, value, …]`) or as pairs (`[[name, value], …]`). */
+function pairsOf(array: unknown[]): Array<[string, unknown]> {
+  const pairs: Array<[string, unknown]> = [];
+  if (Array.isArray(array[0])) {
+    for (const pair of array as unknown[][]) if (pair[0]) pairs.push([String(pair[0]), pair[1]]);
+  } else {
+    for (let i = 0; i + 1 < array.length; i += 2) if (array[i]) pairs.push([String(array[i]), array[i + 1]]);
+  }
+  return pairs;
 }
 
 /** Adds `value` to header `name` of a deferred `writeHead(status, headers)`, when that object names it (else it would replace ours). */
@@ -52,8 +61,8 @@ function writeHeadValue(args: unknown[], name: string): string | undefined {
   const headers = args.find((a) => typeof a === "object" && a !== null) as OutgoingHttpHeaders | unknown[] | undefined;
   if (!headers) return undefined;
   if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
-    return undefined;
+    const pair = pairsOf(headers).find(([given]) => given.toLowerCase() === name);
+    return pair && String(pair[1]);
   }
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return key === undefined || headers[key] === undefined ? undefined : String(headers[key]);
