@@ -13,7 +13,7 @@ import { keysUnder } from "../redis-clients.js";
 import { REDIS_URL, need } from "../services.js";
 import { TcpProxy } from "../tcp-proxy.js";
 import { startSvelteKit, type SvelteKitServer } from "./sveltekit-app.js";
-import { COOKIE_NAME, frameworkScenario } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, TOUCH_INTERVAL } from "./scenario.js";
 
 // Asked before any test is registered: the first one's `vite build` blocks this process for
 // seconds, which a reachability check running meanwhile would take for an outage.
@@ -139,6 +139,44 @@ describe("SvelteKit specifics, cookie storage", () => {
       assert.deepEqual([failed.status, failed.setCookie, failed.headers.get("cache-control")], [500, undefined, null], path);
     }
     assert.equal(await user.count(), 1);
+  });
+
+  test("a client-side navigation's data (__data.json) whose load failed saves nothing: SvelteKit answers it 200, the error inside", async () => {
+    const user = new Client(app.url);
+    await user.send("/count");
+    // What the browser asks for when it navigates to a page: the page's node invalidated, the root layout's not.
+    for (const path of ["/crash/__data.json?x-sveltekit-invalidated=01", "/streamed/crash/__data.json?x-sveltekit-invalidated=011"]) {
+      const failed = await user.send(path);
+      assert.equal(failed.status, 200, path);
+      assert.match(failed.body, /"type":"error"/, path);
+      assert.equal(failed.setCookie, undefined, path);
+    }
+    assert.equal(await user.count(), 1);
+  });
+
+  test("a client-side navigation's data is saved when its load succeeded or ended with error(401), as the document is; a streamed one arrives whole", async () => {
+    const user = new Client(app.url);
+    const guarded = await user.send("/guarded/__data.json?x-sveltekit-invalidated=01");
+    assert.deepEqual([guarded.status, /"type":"error"/.test(guarded.body), /"status":401/.test(guarded.body), !!guarded.setCookie], [200, true, true, true]);
+    assert.equal(await user.count(), 402);
+    const streamed = await user.send("/streamed/ok/__data.json?x-sveltekit-invalidated=011");
+    assert.deepEqual([streamed.status, streamed.headers.get("content-type"), !!streamed.setCookie], [200, "text/sveltekit-data", true]);
+    // devalue's form: the page's data `{ count: 403 }`, then the layout's promise as a chunk of its own.
+    assert.match(streamed.body, /^\{"type":"data".*\[\{"count":1\},403\]/);
+    assert.match(streamed.body, /\n\{"type":"chunk","id":1,"data":\["streamed"\]\}\n$/, "the promise's chunk after the first line");
+    assert.equal(await user.count(), 403);
+  });
+
+  test("a page whose load counts through the app's own endpoint (SvelteKit's fetch) keeps the endpoint's write: one cookie, refresh due or not", async () => {
+    const user = new Client(app.url);
+    await user.send("/count");
+    for (const expected of [2, 3]) {
+      if (expected === 3) await new Promise((resolve) => setTimeout(resolve, (TOUCH_INTERVAL + 0.2) * 1000));
+      const page = await user.send("/nested", { headers: { accept: "text/html" } });
+      assert.match(page.body, new RegExp(`<p id="counted">${expected - 1} then ${expected}</p>`));
+      assert.equal(page.headers.getSetCookie().filter((line) => line.startsWith(`${COOKIE_NAME}=`)).length, 1, page.headers.getSetCookie().join("\n"));
+      assert.equal(await user.count(), expected);
+    }
   });
 
   test("currentSession() in a +server.ts, after an await, is event.locals.session, and what it changes is saved", async () => {

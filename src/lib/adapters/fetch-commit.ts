@@ -19,6 +19,8 @@ export async function readOrUnavailable<Data, FlashData>(rs: RequestSession<Data
 /**
  * `response` with the session committed onto it by the one commit policy
  * (commit-policy.ts), or the 503 in its place when the store fails while saving.
+ * `status` is the one the policy goes by, when the response stands for another
+ * (a SvelteKit data response: sveltekit-data.ts).
  */
 export async function committedResponse<Data, FlashData>(
   storage: SessionStorage<Data, FlashData>,
@@ -26,9 +28,10 @@ export async function committedResponse<Data, FlashData>(
   response: Response,
   request: Request,
   options: TransportOptions,
+  status = response.status,
 ): Promise<Response> {
   try {
-    const headers = await commitHeaders(storage, session, fetchResponse(response), () => originOf(request), options);
+    const headers = await commitHeaders(storage, session, { ...fetchResponse(response), status }, () => originOf(request), options);
     return headers ? withHeaders(response, headers) : response;
   } catch (error) {
     if (error instanceof SessionStoreError) return unavailableResponse();

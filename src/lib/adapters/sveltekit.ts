@@ -1,9 +1,10 @@
 import type { Handle } from "@sveltejs/kit";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
-import type { IntegrationOptions } from "./context.js";
-import { withSession } from "./fetch.js";
-import { getSession } from "./request-sessions.js";
+import { runWithSession, type IntegrationOptions } from "./context.js";
+import { committedResponse, readOrUnavailable } from "./fetch-commit.js";
+import { sessionOfRequest } from "./request-sessions.js";
+import { dataResponseStatus } from "./sveltekit-data.js";
 
 /**
  * What the hook adds to `event.locals`: the session, typed with the storage's
@@ -36,8 +37,16 @@ export interface SessionLocals<Data = SessionData, FlashData = Data> {
  * route ends up: a thrown `redirect()` (a form action's 303, a load's or an
  * endpoint's), a thrown `error(4xx)`, a rendered page. The commit policy goes by
  * that Response's status: a 3xx or a 4xx (`error(401)` too) saves the session,
- * a 5xx (an unexpected error) saves nothing. A store outage answers 503 and
+ * a 5xx (an unexpected error) saves nothing. A client-side navigation's data
+ * (`__data.json`) is a 200 even when a load failed: it goes by the status its
+ * failed node stands for, as the document would. A store outage answers 503 and
  * leaves the client's cookie alone.
+ *
+ * A load that calls the app's own endpoint with SvelteKit's `fetch` gets the
+ * endpoint's session cookie onto the page's response. When the page itself
+ * changed nothing, that cookie is the one sent (no sliding refresh of the older
+ * session over it); when both changed a cookie session, the page's, saved last,
+ * wins (a store session keeps both: each saves the keys it changed).
  *
  * The token goes out as a header of that Response, not through `event.cookies`:
  * by the time the route has changed the session, SvelteKit has closed
@@ -50,14 +59,27 @@ export interface SessionLocals<Data = SessionData, FlashData = Data> {
  * the route, or return the 303 Response from that hook instead.
  */
 export function sessionHandle<Data = SessionData, FlashData = Data>(storage: SessionStorage<Data, FlashData>, options: IntegrationOptions = {}): Handle {
-  const handler = withSession(
-    storage,
-    async (request, event: Parameters<Handle>[0]["event"], resolve: Parameters<Handle>[0]["resolve"]) => {
-      // Read before resolve: a store outage is a 503 and no route runs.
-      (event.locals as { session?: unknown }).session = await getSession<Data, FlashData>(request);
-      return resolve(event);
-    },
-    options,
-  );
-  return ({ event, resolve }) => handler(event.request, event, resolve);
+  return async ({ event, resolve }) => {
+    const rs = sessionOfRequest(storage, event.request);
+    // Read before resolve: a store outage is a 503 and no route runs.
+    const current = await readOrUnavailable(rs);
+    if (current instanceof Response) return current;
+    (event.locals as { session?: unknown }).session = current;
+    let response = await runWithSession(rs, () => resolve(event), options);
+    // A page's load that fetched the app's own endpoint (SvelteKit's `fetch`, an internal request)
+    // brings that endpoint's session cookie onto this response: it is newer than what this request
+    // read, so a request that changed nothing sends no refresh of its own over it.
+    if (!current.dirty && carriesCookie(response, storage)) return response;
+    let status = response.status;
+    // A client-side navigation's data is a 200 even when its load failed: its nodes tell.
+    if (event.isDataRequest && current.dirty) ({ status, response } = await dataResponseStatus(response));
+    return committedResponse(storage, current, response, event.request, options, status);
+  };
+}
+
+/** Whether `response` sets the storage's session cookie (`name=`, or a chunk of it: `name.0=`) already. */
+function carriesCookie(response: Response, storage: SessionStorage<any, any>): boolean {
+  if (storage.transport.kind !== "cookie") return false;
+  const name = storage.cookie.name;
+  return response.headers.getSetCookie().some((line) => line.startsWith(name) && /^(?:\.\d+)?=/.test(line.slice(name.length)));
 }
