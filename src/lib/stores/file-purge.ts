@@ -91,15 +91,23 @@ async function purgeIndex({ dir, files, index }: PurgeScope, now: number): Promi
 /** The temporary names the store makes at the top of its directory (file-lock.ts, file-options.ts). */
 const OWN_TMP = /^\.(lock|probe)\..+\.tmp$/;
 
+/**
+ * When the file at `path` was last changed: its mtime, or its ctime when that is
+ * earlier. A session's temporary file gets its expiry as mtime, days ahead, just
+ * before its rename: a writer killed between the two leaves the ctime (the `utimes`)
+ * as the last sign of life.
+ */
+const lastChanged = (info: { mtimeMs: number; ctimeMs: number }) => Math.min(info.mtimeMs, info.ctimeMs);
+
 /** Removes the temporary file (or lock staging directory) at `path` once it has not been written for a while. */
 async function removeIfAbandoned(path: string): Promise<void> {
   const info = await stat(path).catch(() => null);
   if (!info) return;
-  let newest = info.mtimeMs;
+  let newest = lastChanged(info);
   if (info.isDirectory()) {
     for (const name of await readdir(path).catch(() => [])) {
       const inner = await stat(join(path, name)).catch(() => null);
-      if (inner) newest = Math.max(newest, inner.mtimeMs);
+      if (inner) newest = Math.max(newest, lastChanged(inner));
     }
   }
   if (Date.now() - newest > ABANDONED) await rm(path, { recursive: true, force: true });

@@ -155,6 +155,22 @@ describe("file store", () => {
     });
   });
 
+  test("purge() removes, once left a while, the temporary file of a writer killed after it gave the file its expiry as mtime", async (t) => {
+    await withStore("purge-killed-writer", async (store, d) => {
+      await mkdir(join(d, "ab"), { recursive: true });
+      const name = `.${"ab".repeat(32)}.0123456789ab.tmp`;
+      await writeFile(join(d, "ab", name), '{"d":{}}');
+      // What the writer does last before its rename: the mtime is the session's expiry, days ahead.
+      const expiry = new Date(Date.now() + 14 * 24 * HOUR);
+      await utimes(join(d, "ab", name), expiry, expiry);
+      await store.purge(Date.now());
+      assert.deepEqual(await tree(join(d, "ab")), [name], "just written: it may be renamed yet");
+      t.mock.timers.enable({ apis: ["Date"], now: Date.now() + 2 * 60_000 });
+      await store.purge(Date.now());
+      assert.deepEqual(await tree(join(d, "ab")), []);
+    });
+  });
+
   test("two processes incrementing different keys of one session lose nothing", async () => {
     const d = sub("processes");
     const storage = createFileSessionStorage({ dir: d, cookie: { secrets: [SECRET_A], name: "sid" } });
