@@ -5,7 +5,8 @@ import { failureReason } from "./reason.js";
 export const purgeHelp = `tessera purge --store <file:DIR | redis://... | postgres://...> [--prefix P] [--table T]
 
 Deletes expired sessions and says how many. On a file store it shows its
-progress shard by shard. Redis needs no purge (keys expire by themselves).
+progress shard by shard. Redis expires sessions by itself: there purge drops
+the user-index members whose session is gone, and says how many.
 A store that does not exist or cannot be reached is an error (exit code 2).`;
 
 export async function purge(spec: string | undefined, options: { prefix?: string; table?: string }): Promise<number> {
@@ -20,7 +21,10 @@ export async function purge(spec: string | undefined, options: { prefix?: string
     };
     const removed = await (store.purge as (now: number, onProgress?: typeof progress) => Promise<number>)(Date.now(), progress);
     if (tty) process.stderr.write("\n");
-    console.log(`${removed} expired session${removed === 1 ? "" : "s"} deleted from ${label}${label.startsWith("Redis") ? " (Redis expires sessions by itself)" : ""}`);
+    const plural = removed === 1 ? "" : "s";
+    // A Redis store's purge counts index members: its sessions expired by themselves.
+    const what = label.startsWith("Redis") ? `dead user-index member${plural} dropped` : `expired session${plural} deleted`;
+    console.log(`${removed} ${what} from ${label}`);
     return 0;
   } catch (error) {
     if (process.stderr.isTTY) process.stderr.write("\n");
