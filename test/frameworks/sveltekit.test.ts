@@ -175,6 +175,7 @@ describe("SvelteKit specifics, cookie storage", () => {
       const page = await user.send("/nested", { headers: { accept: "text/html" } });
       assert.match(page.body, new RegExp(`<p id="counted">${expected - 1} then ${expected}</p>`));
       assert.equal(page.headers.getSetCookie().filter((line) => line.startsWith(`${COOKIE_NAME}=`)).length, 1, page.headers.getSetCookie().join("\n"));
+      assert.deepEqual([page.headers.get("cache-control"), page.headers.get("vary")], ["no-store", "Cookie"], "the page carries a session cookie");
       assert.equal(await user.count(), expected);
     }
   });

@@ -52,10 +52,20 @@ export function commitHeaders<Data, FlashData>(
     const { name, value: line, append, vary } = transport.header(value);
     // A chunked session's several `Set-Cookie` lines are a header each.
     const headers: ResponseHeader[] = line.includes("\n") ? setCookieLines(line).map((one) => ({ name, value: one, append })) : [{ name, value: line, append }];
-    if (!response.header("cache-control")) headers.push({ name: "Cache-Control", value: "no-store", append: false });
-    if (!varies(response.header("vary"), vary)) headers.push({ name: "Vary", value: vary, append: true });
-    return headers;
+    return headers.concat(tokenCacheHeaders(response, vary));
   });
+}
+
+/**
+ * What a response that carries a session token gets beside it: `Cache-Control:
+ * no-store` unless the app chose its own, and `Vary` on the request header that
+ * carries the token (`vary`), unless it varies on it already (E4).
+ */
+export function tokenCacheHeaders(response: ResponseSoFar, vary: string): ResponseHeader[] {
+  const headers: ResponseHeader[] = [];
+  if (!response.header("cache-control")) headers.push({ name: "Cache-Control", value: "no-store", append: false });
+  if (!varies(response.header("vary"), vary)) headers.push({ name: "Vary", value: vary, append: true });
+  return headers;
 }
 
 /** The answer when the session store is down: never an anonymous session that would overwrite the user's cookie. */

@@ -1,8 +1,10 @@
 import type { Handle } from "@sveltejs/kit";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
+import { tokenCacheHeaders } from "./commit-policy.js";
 import { runWithSession, type IntegrationOptions } from "./context.js";
 import { committedResponse, readOrUnavailable } from "./fetch-commit.js";
+import { fetchResponse, withHeaders } from "./fetch-response.js";
 import { sessionOfRequest } from "./request-sessions.js";
 import { dataResponseStatus } from "./sveltekit-data.js";
 
@@ -68,8 +70,9 @@ export function sessionHandle<Data = SessionData, FlashData = Data>(storage: Ses
     let response = await runWithSession(rs, () => resolve(event), options);
     // A page's load that fetched the app's own endpoint (SvelteKit's `fetch`, an internal request)
     // brings that endpoint's session cookie onto this response: it is newer than what this request
-    // read, so a request that changed nothing sends no refresh of its own over it.
-    if (!current.dirty && carriesCookie(response, storage)) return response;
+    // read, so a request that changed nothing sends no refresh of its own over it. The page carries
+    // the cookie all the same, and is kept out of shared caches as any response with one is.
+    if (!current.dirty && carriesCookie(response, storage)) return withHeaders(response, tokenCacheHeaders(fetchResponse(response), "Cookie"));
     let status = response.status;
     // A client-side navigation's data is a 200 even when its load failed: its nodes tell.
     if (event.isDataRequest && current.dirty) ({ status, response } = await dataResponseStatus(response));
