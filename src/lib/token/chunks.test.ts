@@ -49,7 +49,7 @@ describe("chunked cookies: the carrier", () => {
         plain++;
       } else {
         assert.equal(lines.length, Math.ceil(length / piece));
-        assert.deepEqual(expired, ["sid.0", "sid.1", "sid.2", "sid.3"].slice(lines.length), "every chunk past these, carried or not");
+        assert.deepEqual(expired, ["sid", ...["sid.0", "sid.1", "sid.2", "sid.3"].slice(lines.length)], "the plain name and every chunk past these, carried or not");
         assert.equal(lines[0]!.length, 4096, "every chunk but the last is full");
         lines.forEach((line, i) => assert.ok(line.startsWith(`sid.${i}=`) && line.endsWith(cookie.setCookie("", 3600).slice(4))));
         assert.ok(sentBack(lines).length <= 6144);
@@ -84,7 +84,7 @@ describe("chunked cookies: the carrier", () => {
     const two = chunkedCookie(cookie, 2);
     const piece = 4096 - "sid.0=".length - (cookie.setCookie("").length - "sid=".length);
     assert.equal(piece, 1549);
-    assert.equal(setCookieLines(two.issue("v".repeat(2 * piece), undefined, 0)).length, 2);
+    assert.equal(split(two.issue("v".repeat(2 * piece), undefined, 0)).set.length, 2);
     assert.throws(
       () => two.issue("v".repeat(2 * piece + 1), undefined, 0),
       (e: unknown) =>
@@ -93,7 +93,7 @@ describe("chunked cookies: the carrier", () => {
         e.limit === 3098 &&
         e.message === `cookie "sid" would be 3099 bytes, over what maxChunks: 2 carries${TOO_LARGE_TAIL}`,
     );
-    assert.equal(setCookieLines(chunkedCookie(cookie, 4).issue("v".repeat(3 * piece + 1), undefined, 0)).length, 4);
+    assert.equal(split(chunkedCookie(cookie, 4).issue("v".repeat(3 * piece + 1), undefined, 0)).set.length, 4);
   });
 
   test("attributes that leave no room for a chunk: the one-line limit, as without chunks", () => {
@@ -106,11 +106,12 @@ describe("chunked cookies: the carrier", () => {
 
   test("a __Host- or __Secure- prefix stays at the front of every chunk's name", () => {
     for (const name of ["__Host-session", "__Secure-session"]) {
-      const lines = setCookieLines(chunkedCookie(cookieOf({ secure: true }, name), 2).issue("v".repeat(5000), undefined, 0));
+      const { set: lines, expired } = split(chunkedCookie(cookieOf({ secure: true }, name), 2).issue("v".repeat(5000), undefined, 0));
       assert.deepEqual(
         lines.map((line) => line.slice(0, line.indexOf("="))),
         [`${name}.0`, `${name}.1`],
       );
+      assert.deepEqual(expired, [name]);
       for (const line of lines) assert.match(line, /; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     }
   });
@@ -131,7 +132,7 @@ describe("chunked cookies: the carrier", () => {
     assert.equal(carrier.token(new Request("http://x/", { headers: { cookie: "sid.0=b; sid.1=c" } })), "bc");
   });
 
-  test("issue and clear expire each cookie the request carried that the new one does not use (in chunks, every chunk past its own too), and no other", () => {
+  test("issue and clear expire each cookie the request carried that the new one does not use; in chunks the plain name and every chunk past its own too, at the end all, carried or not", () => {
     const cookie = cookieOf();
     const carrier = chunkedCookie(cookie, 3);
     const small = cookie.setCookie("abc");
@@ -140,12 +141,15 @@ describe("chunked cookies: the carrier", () => {
     assert.equal(carrier.issue("abc", undefined, 0b1111), [small, clearOf("sid.0"), clearOf("sid.1"), clearOf("sid.2")].join("\n"));
     const big = "v".repeat(5000);
     const [zero, one, ...past] = setCookieLines(carrier.issue(big, undefined, 0));
-    assert.deepEqual(past, [clearOf("sid.2")], "in chunks, every chunk past its own is expired, carried or not");
-    assert.equal(carrier.issue(big, undefined, 0b110), [zero, one, clearOf("sid.2")].join("\n"));
+    // Two requests of one browser in flight: the other may have set the plain name, or more chunks.
+    assert.deepEqual(past, [clearOf("sid"), clearOf("sid.2")], "in chunks, the plain name and every chunk past its own are expired, carried or not");
+    assert.equal(carrier.issue(big, undefined, 0b110), [zero, one, clearOf("sid"), clearOf("sid.2")].join("\n"));
     assert.equal(carrier.issue(big, undefined, 0b1001), [zero, one, clearOf("sid"), clearOf("sid.2")].join("\n"));
-    assert.equal(carrier.clear(), cookie.clear());
-    assert.equal(carrier.clear(0b1), cookie.clear());
-    assert.equal(carrier.clear(0b1010), [clearOf("sid"), clearOf("sid.0"), clearOf("sid.2")].join("\n"));
+    // The end of the session: every cookie of it, whatever this request carried.
+    const all = [clearOf("sid"), clearOf("sid.0"), clearOf("sid.1"), clearOf("sid.2")].join("\n");
+    assert.equal(carrier.clear(), all);
+    assert.equal(carrier.clear(0b1), all);
+    assert.equal(carrier.clear(0b1010), all);
     assert.equal(chunkedCookie(cookieOf({ path: "/app" }), 2).clear(0b110), [clearOf("sid", "/app"), clearOf("sid.0", "/app"), clearOf("sid.1", "/app")].join("\n"));
   });
 

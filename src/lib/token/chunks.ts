@@ -38,15 +38,23 @@ export function checkMaxChunks(maxChunks: number | undefined): number {
  * cookie of this session.
  *
  * `sent` has bit 0 for the plain name and bit i + 1 for chunk i: each save
- * expires those the request carried that its new cookie does not use; a save
- * in chunks expires every chunk past its own too, carried or not (a racing
- * request's longer value would otherwise leave one behind that spoils it).
+ * expires those the request carried that its new cookie does not use. Two
+ * requests of one browser may be in flight with the same cookies, and the
+ * browser keeps what the response answered last sets; so a save in chunks
+ * expires the plain name and every chunk past its own, carried or not (a racing
+ * request's plain cookie would be read first, its longer value would leave a
+ * chunk behind that spoils this one), and an ending expires them all. A value
+ * that fits one cookie expires only what the request carried: the plain name is
+ * read first whatever chunks are left beside it, and a session that never
+ * needs chunks gets its one line, byte for byte as without the option.
  */
 export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Transport, "read" | "token" | "issue" | "clear"> {
   const { name } = cookie;
   // The session's cookies by their bit in `sent`: the plain name, then each chunk.
   const names = [name];
   for (let i = 0; i < maxChunks; i++) names.push(`${name}.${i}`);
+  /** Every bit of `sent`: the plain name and each chunk. */
+  const ALL = (2 << maxChunks) - 1;
   /** `lines`, and one that expires each cookie of `stale`, as one value. */
   const withClears = (lines: string[], stale: number): string => {
     names.forEach((one, bit) => (stale >> bit) & 1 && lines.push(serializeClearCookie(one, cookie.rendered)));
@@ -91,11 +99,11 @@ export function chunkedCookie(cookie: SealedCookie, maxChunks: number): Pick<Tra
       if (count > maxChunks) throw new CookieTooLargeError(name, value.length, piece * maxChunks, `what maxChunks: ${maxChunks} carries`);
       const lines: string[] = [];
       for (let i = 0; i < count; i++) lines.push(`${names[i + 1]}=${value.slice(i * piece, (i + 1) * piece)}${attributes}`);
-      // Every chunk past these is expired, carried or not: a request racing this one may have set one
-      // (a session grown to more chunks), which left beside these would spoil the whole value.
-      const used = (2 << count) - 2;
-      return withClears(lines, (sent | ((2 << maxChunks) - 2)) & ~used);
+      // The plain name and every chunk past these are expired, carried or not: a request racing this one
+      // may have set them (a session shrunk to one cookie, or grown to more chunks).
+      return withClears(lines, ALL & ~((2 << count) - 2));
     },
-    clear: (sent = 0) => withClears([cookie.clear()], sent & ~1),
+    // Every cookie of the session: a racing request may have set chunks this one never carried.
+    clear: () => withClears([cookie.clear()], ALL & ~1),
   };
 }
