@@ -5,9 +5,15 @@ import type { Session } from "../session/session.js";
 /** The headers of every integration's 403 for a refused request: the reason in plain words, never cached. */
 export const FORBIDDEN_HEADERS = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } as const;
 
-/** The 403 of a refused request, as a Fetch response. */
-export function forbiddenResponse(result: Extract<CsrfResult, { ok: false }>): Response {
-  return new Response(`${result.message}\n`, { status: 403, headers: FORBIDDEN_HEADERS });
+/**
+ * The 403 of a refused request, as a Fetch response. `unread`: the request's body
+ * was read in part for its token, and the rest is left to no one; the server
+ * closes the connection after the 403 (a Node server would otherwise wait for a
+ * next request behind the unread rest, keeping what it buffered).
+ */
+export function forbiddenResponse(result: Extract<CsrfResult, { ok: false }>, unread = false): Response {
+  const headers = unread ? { ...FORBIDDEN_HEADERS, Connection: "close" } : FORBIDDEN_HEADERS;
+  return new Response(`${result.message}\n`, { status: 403, headers });
 }
 
 const FORMS = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
@@ -24,16 +30,19 @@ type Fields = { get(name: string): unknown };
 /**
  * A Fetch request's form fields, read from a copy (the handler still reads the body), when it is a form;
  * from `kept`, the framework's own copy, when a middleware before the check has read the body already.
+ * `cut`: only the first FORM_BYTES of a longer body were read.
  */
-async function formOf(request: Request, kept?: () => Promise<Fields>): Promise<Fields | undefined> {
+async function formOf(request: Request, kept?: () => Promise<Fields>): Promise<{ fields?: Fields; cut: boolean }> {
   const type = request.headers.get("content-type") ?? "";
-  if (!FORMS.test(type) || !request.body) return undefined;
+  if (!FORMS.test(type) || !request.body) return { cut: false };
+  let cut = false;
   try {
-    if (request.bodyUsed && kept) return await kept();
+    if (request.bodyUsed && kept) return { fields: await kept(), cut };
     const { bytes, whole } = await prefixOf(request.clone().body!, FORM_BYTES);
-    return await new Response(whole ? bytes : completeFields(bytes, type), { headers: { "content-type": type } }).formData();
+    cut = !whole;
+    return { fields: await new Response(whole ? bytes : completeFields(bytes, type), { headers: { "content-type": type } }).formData(), cut };
   } catch {
-    return undefined;
+    return { cut };
   }
 }
 
@@ -125,9 +134,9 @@ export async function verifyCsrfOf(
   if (quick.reason !== "missing-token") return forbiddenResponse(quick);
   const form = await formOf(request, kept);
   const field = (name: string) => {
-    const value = form?.get(name);
+    const value = form.fields?.get(name);
     return typeof value === "string" ? value : null;
   };
   const result = checkCsrf(session, { method, host, header, field }, options);
-  return result.ok ? null : forbiddenResponse(result);
+  return result.ok ? null : forbiddenResponse(result, form.cut);
 }
