@@ -682,6 +682,29 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
       assert.equal((await request(a.cookie)).session.get("count"), 3, "the reloaded session saves as usual");
     }),
 
+  "reload() after a save in the same request reads what that save wrote: a login's new session, a new one's first record": (make) =>
+    using(make, {}, async ({ request, storage }) => {
+      const a = await request(null, (s) => s.set("cart", ["x"]));
+      const login = await storage.read(a.cookie);
+      login.regenerateId();
+      login.set("userId", "u");
+      const signedIn = cookiePair(await storage.save(login));
+      const id = login.id;
+      await login.reload();
+      assert.deepEqual([login.isNew, login.id, login.get("userId"), login.get("cart")], [false, id, "u", ["x"]]);
+      login.set("theme", "dark");
+      await storage.save(login);
+      const next = (await request(signedIn)).session;
+      assert.deepEqual([next.id, next.get("userId"), next.get("theme")], [id, "u", "dark"]);
+      assert.deepEqual((await storage.listSessions("u")).map((info) => info.data.theme), ["dark"], "one session of the user's: the one the cookie holds");
+
+      const fresh = await storage.read(null);
+      fresh.set("n", 1);
+      await storage.save(fresh);
+      await fresh.reload();
+      assert.deepEqual([fresh.isNew, fresh.get("n")], [false, 1]);
+    }),
+
   "reload() of a session ended elsewhere is a fresh empty one, and a flash received before it stays received": (make) =>
     using(make, {}, async ({ request, storage }) => {
       const a = await request(null, (s) => {

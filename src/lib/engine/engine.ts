@@ -235,10 +235,18 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
     return chain(this.cookie.sealValue(json), (value) => {
       // The client will present this token next: it is known authentic already.
       if (memo !== undefined) this.#verified.add(value, memo);
-      return this.transport.issue(value, cap, state.sent);
+      const issued = this.transport.issue(value, cap, state.sent);
+      // Where the session lives from now on: reload() reads it there. A later save in this request
+      // expires whichever of the session's cookies this one set that it does not use.
+      state.token = value;
+      if (this.transport.read) state.sent = ANY_COOKIE;
+      return issued;
     });
   }
 }
+
+/** `SessionState.sent` once the response sets the session's cookies: it may set any of them. */
+const ANY_COOKIE = ~0;
 
 /** What every backend keeps with a session it loaded (`SessionState.carried`). */
 export interface Carried {

@@ -5,6 +5,8 @@ import { describe, test } from "node:test";
 import { SECRET_A, cookiePair, fakeClock } from "../../../test/helpers.js";
 import { createMemorySessionStorage } from "../storages/memory.js";
 import { createCookieSessionStorage } from "./cookie-storage.js";
+import { createRevocableCookieSessionStorage } from "./revocable-cookie-storage.js";
+import { MemoryRevocationStore } from "../stores/memory-revocation.js";
 import { Session } from "../session/session.js";
 
 describe("touch() and reload() on a cookie storage", () => {
@@ -27,7 +29,7 @@ describe("touch() and reload() on a cookie storage", () => {
     assert.equal((await storage.read(cookiePair(again))).get("v"), 1);
   });
 
-  test("reload() goes back to what the request's cookie holds", async () => {
+  test("reload() goes back to what the request's cookie holds, when this request saved nothing", async () => {
     const s = await storage.read(null);
     s.set("v", 1);
     const cookie = cookiePair(await storage.save(s));
@@ -38,6 +40,25 @@ describe("touch() and reload() on a cookie storage", () => {
     await r.reload();
     assert.deepEqual(r.entries(), [["v", 1]]);
     assert.equal(r.dirty, false);
+  });
+
+  test("reload() after a save in this request reads the cookie that save issued, on a revocable storage too", async () => {
+    const revocable = createRevocableCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid" }, now: clock.now, userKey: "userId", revocation: { store: new MemoryRevocationStore({ now: clock.now }) } });
+    for (const one of [storage, revocable] as const) {
+      const s = await one.read(null);
+      s.set("cart", ["x"]);
+      const before = cookiePair(await one.save(s));
+      const login = await one.read(before);
+      login.regenerateId();
+      login.set("userId", "u");
+      const signedIn = cookiePair(await one.save(login));
+      await login.reload();
+      assert.deepEqual([login.isNew, login.get("userId"), login.get("cart")], [false, "u", ["x"]]);
+      login.set("theme", "dark");
+      const after = await one.read(cookiePair(await one.save(login)));
+      assert.deepEqual([after.get("userId"), after.get("theme")], ["u", "dark"]);
+      assert.equal((await one.read(signedIn)).get("userId"), "u");
+    }
   });
 
   test("touch() and reload() of a destroyed session throw, as every change does", async () => {

@@ -167,8 +167,8 @@ export class Session<Data = SessionData, FlashData = Data> {
 
   /**
    * Reads the session again (express-session's `reload()`): this request's unsaved
-   * changes go, the flash values it received stay. A session ended meanwhile is now
-   * a fresh empty one; a cookie session goes back to what the request's cookie holds.
+   * changes go, the flash values it received stay. A session ended meanwhile is now a fresh
+   * empty one; a cookie session goes back to its cookie (the one a save in this request issued).
    */
   async reload(): Promise<void> {
     const s = writable(this.#s);
