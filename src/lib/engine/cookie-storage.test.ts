@@ -89,6 +89,24 @@ describe("cookie session storage", () => {
     assert.equal(after.get("user"), undefined);
   });
 
+  test("D1, D2: a session made at a fraction of a second ends no earlier than its timeouts say (its token counts whole seconds)", async () => {
+    const clock = fakeClock();
+    clock.advance(0.5);
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], maxAge: 3600 }, now: clock.now, idleTimeout: 100, absoluteTimeout: 150, touchInterval: 10 });
+    const s = await storage.read(null);
+    s.set("user", "ann");
+    const issued = (await storage.save(s))!;
+    assert.match(issued, /; Max-Age=100;/);
+    clock.advance(90);
+    const used = await storage.read(cookiePair(issued));
+    assert.equal(used.get("user"), "ann");
+    const touched = cookiePair(await storage.save(used));
+    clock.advance(59.6);
+    assert.equal((await storage.read(touched)).get("user"), "ann", "149.6 s after it was made, 59.6 s after its last use");
+    clock.advance(1);
+    assert.equal((await storage.read(touched)).isNew, true, "past the absolute timeout");
+  });
+
   test("D2: activity never extends a session past absoluteTimeout", async () => {
     const clock = fakeClock();
     const storage = createCookieSessionStorage({
