@@ -12,7 +12,7 @@ import { createMemorySessionStorage } from "../../src/lib/storages/memory.js";
 import { CookieJar, SECRET_A, SECRET_B } from "../helpers.js";
 import { REDIS_URL } from "../services.js";
 import { startNext, type NextServer } from "./next-app.js";
-import { COOKIE_NAME, frameworkScenario, TOUCH_INTERVAL } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, REFRESH_DUE_MS } from "./scenario.js";
 
 /** Removes what an app process left in Redis under `prefix`. */
 async function dropKeys(prefix: string): Promise<void> {
@@ -140,8 +140,7 @@ for (const kind of ["cookie", "memory"] as const) {
       await user.page("/");
       const fresh = await user.page("/");
       assert.equal(fresh.setCookie, undefined, "not due: no cookie");
-      // The memory store keeps times in whole seconds.
-      await sleep(TOUCH_INTERVAL * 1000 + 1100);
+      await sleep(REFRESH_DUE_MS);
       const due = await user.page("/");
       assert.ok(due.setCookie, "due: the cookie is sent again");
       assert.match(due.setCookie, /; Max-Age=\d+; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/, "with the storage's attributes as they are");

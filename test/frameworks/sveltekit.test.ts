@@ -13,7 +13,7 @@ import { keysUnder } from "../redis-clients.js";
 import { REDIS_URL, need } from "../services.js";
 import { TcpProxy } from "../tcp-proxy.js";
 import { startSvelteKit, type SvelteKitServer } from "./sveltekit-app.js";
-import { COOKIE_NAME, frameworkScenario, TOUCH_INTERVAL } from "./scenario.js";
+import { COOKIE_NAME, frameworkScenario, REFRESH_DUE_MS } from "./scenario.js";
 
 // Asked before any test is registered: the first one's `vite build` blocks this process for
 // seconds, which a reachability check running meanwhile would take for an outage.
@@ -171,7 +171,7 @@ describe("SvelteKit specifics, cookie storage", () => {
     const user = new Client(app.url);
     await user.send("/count");
     for (const expected of [2, 3]) {
-      if (expected === 3) await new Promise((resolve) => setTimeout(resolve, (TOUCH_INTERVAL + 0.2) * 1000));
+      if (expected === 3) await new Promise((resolve) => setTimeout(resolve, REFRESH_DUE_MS));
       const page = await user.send("/nested", { headers: { accept: "text/html" } });
       assert.match(page.body, new RegExp(`<p id="counted">${expected - 1} then ${expected}</p>`));
       assert.equal(page.headers.getSetCookie().filter((line) => line.startsWith(`${COOKIE_NAME}=`)).length, 1, page.headers.getSetCookie().join("\n"));

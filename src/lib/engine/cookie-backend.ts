@@ -110,7 +110,9 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
   /** Nothing to store: the new times (and a revocation stamp) go into the token this write is followed by. */
   write(session: Session<Data, FlashData>, write: Write, now: number): MaybePromise<boolean> {
     const state = stateOf(session);
-    const { created, seen } = wholeSeconds(state.createdAt, now);
+    // Whole seconds, rounded up: a session ends a fraction of a second late at most, never early (as the stores' do).
+    const created = Math.ceil(state.createdAt / 1000);
+    const seen = Math.max(created, Math.ceil(now / 1000));
     state.expiresAt = expiryOf(this.t, created * 1000, seen * 1000);
     let carried = state.carried as CookieCarried | undefined;
     if (carried === undefined) state.carried = carried = { lastSeenAt: now, stale: false };
@@ -132,7 +134,9 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
 
   token(session: Session<Data, FlashData>, now: number): { json: string; memo: string } {
     const state = stateOf(session);
-    const { created, seen } = wholeSeconds(state.createdAt, now);
+    // The times `write` gave the session's expiry.
+    const created = Math.ceil(state.createdAt / 1000);
+    const seen = Math.max(created, Math.ceil(now / 1000));
     const payload: Payload = [state.data, created, seen - created];
     const flash = flashToKeep(session);
     if (flash || state.maxAge !== undefined) payload.push(flash);
@@ -147,11 +151,3 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
   }
 }
 
-/**
- * The token's times, in whole seconds: rounded up, so that a session ends a
- * fraction of a second late at most, never early (as the stores' do).
- */
-function wholeSeconds(createdAt: number, now: number): { created: number; seen: number } {
-  const created = Math.ceil(createdAt / 1000);
-  return { created, seen: Math.max(created, Math.ceil(now / 1000)) };
-}

@@ -239,14 +239,12 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
       // Where the session lives from now on: reload() reads it there. A later save in this request
       // expires whichever of the session's cookies this one set that it does not use.
       state.token = value;
-      if (this.transport.read) state.sent = ANY_COOKIE;
+      // Any of them: every bit set.
+      if (this.transport.read) state.sent = -1;
       return issued;
     });
   }
 }
-
-/** `SessionState.sent` once the response sets the session's cookies: it may set any of them. */
-const ANY_COOKIE = ~0;
 
 /** What every backend keeps with a session it loaded (`SessionState.carried`). */
 export interface Carried {
