@@ -2,6 +2,10 @@
 // and "remember me" survives every re-issue: through real Express 5 and fetch servers.
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import express from "express";
@@ -11,7 +15,10 @@ import { createRedisSessionStorage } from "../src/redis.js";
 import { getSession, withSession } from "../src/lib/adapters/fetch.js";
 import { session, type SessionRequest } from "../src/lib/adapters/node.js";
 import type { SessionStorage } from "../src/lib/engine/storage.js";
-import { Jar, SECRET_A, fakeClock, freePort, serveFetch } from "./helpers.js";
+import { SessionStoreError } from "../src/lib/errors.js";
+import { Jar, SECRET_A, cookiePair, fakeClock, freePort, serveFetch } from "./helpers.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const cookie = { secrets: [SECRET_A], name: "sid", secure: false };
 
@@ -81,6 +88,35 @@ describe("errors through HTTP", () => {
     } finally {
       await app.close();
       client.disconnect();
+    }
+  });
+
+  test("an outage of a storage made by another copy of the package (Next bundles one per layer) is still a 503 under this copy's integrations", async () => {
+    // The package as another bundle holds it: its own modules, so its own error classes.
+    const copy = await mkdtemp(join(tmpdir(), "tessera-copy-"));
+    try {
+      await cp(join(ROOT, "dist"), join(copy, "dist"), { recursive: true });
+      const other = (await import(pathToFileURL(join(copy, "dist/index.js")).href)) as typeof import("../src/index.js");
+      const down = new other.SessionStoreError("the session store cannot be reached");
+      assert.ok(down instanceof SessionStoreError, "instanceof holds across the copies");
+      assert.ok(!(new Error("x") instanceof SessionStoreError) && !(new other.SessionConfigError("x") instanceof SessionStoreError));
+      // A subclass of the app's own is matched as JavaScript matches one.
+      class Mine extends SessionStoreError {
+        override name = "Mine";
+      }
+      assert.deepEqual([new Mine("x") instanceof SessionStoreError, down instanceof Mine, new Mine("x") instanceof Mine], [true, false, true]);
+      const store = { get: () => Promise.reject(down), set: () => Promise.reject(down), touch: () => Promise.reject(down), destroy: () => Promise.reject(down), replace: () => Promise.reject(down) };
+      const storage = other.createSessionStorage({ store: store as never, cookie });
+      const server = await serveFetch(withSession(storage, async (request) => new Response(String((await getSession(request)).get("n")))));
+      try {
+        const sid = cookiePair(await createMemorySessionStorage({ cookie }).commitSession(await createMemorySessionStorage({ cookie }).read(null)));
+        const res = await fetch(server.url, { headers: { cookie: sid } });
+        assert.deepEqual([res.status, res.headers.get("retry-after")], [503, "5"]);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 

@@ -7,8 +7,22 @@
  * that cannot be reached).
  */
 
+/**
+ * `instanceof` for these classes by the error's `name`: a bundler may hold the
+ * package more than once (Next.js bundles it for the proxy, the Route Handlers
+ * and the pages apart), and an error of one copy must still be an instance of
+ * the class of another, or an integration would answer its 503 as a 500. A
+ * subclass (the app's own) is matched as JavaScript matches one.
+ */
+function byName(own: Function, name: string): (this: Function, value: unknown) => boolean {
+  return function (value) {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === own && value instanceof Error && value.name === name);
+  };
+}
+
 /** A storage or cookie option is invalid. Thrown when the storage is created. */
 export class SessionConfigError extends TypeError {
+  static override [Symbol.hasInstance] = byName(this, "SessionConfigError");
   override name = "SessionConfigError";
 }
 
@@ -21,6 +35,7 @@ export class SessionConfigError extends TypeError {
  * Keep less in the session, or move to an id-based storage.
  */
 export class CookieTooLargeError extends RangeError {
+  static override [Symbol.hasInstance] = byName(this, "CookieTooLargeError");
   override name = "CookieTooLargeError";
   constructor(
     /** The cookie's name (in header mode, the header's). */
@@ -44,6 +59,7 @@ export class CookieTooLargeError extends RangeError {
  * `SessionStoreError` (a 503 that asks the client to retry what will fail again).
  */
 export class SessionValueError extends TypeError {
+  static override [Symbol.hasInstance] = byName(this, "SessionValueError");
   override name = "SessionValueError";
 }
 
@@ -52,6 +68,7 @@ export class SessionValueError extends TypeError {
  * not go on as an anonymous session: integrations answer 503.
  */
 export class SessionStoreError extends Error {
+  static override [Symbol.hasInstance] = byName(this, "SessionStoreError");
   override name = "SessionStoreError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
