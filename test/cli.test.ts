@@ -140,6 +140,20 @@ describe("tessera inspect", () => {
   });
 });
 
+describe("tessera inspect, a cookie with a path or domain of its own", () => {
+  test("verifies from its whole Set-Cookie header, whose Path and Domain its keys bind; its bare pair does not", async () => {
+    const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], path: "/admin", domain: "example.com" } });
+    const s = await storage.read(null);
+    s.set("user", "root");
+    const setCookie = (await storage.save(s))!;
+    const whole = await tessera("inspect", setCookie, "--secret", SECRET_A);
+    assert.equal(whole.code, 0, whole.stdout);
+    assert.match(whole.stdout, /^data: \{"user":"root"\}$/m);
+    const pair = await tessera("inspect", setCookie.split(";")[0]!, "--secret", SECRET_A);
+    assert.equal(pair.code, 1);
+  });
+});
+
 /** A password with every character that has cut a redaction short before. */
 const PASSWORD = "p@ss:w%40rd";
 

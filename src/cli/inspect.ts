@@ -1,5 +1,5 @@
 import { parseSetCookie } from "cookie";
-import { deriveKeyring } from "../lib/cookie/keyring.js";
+import { deriveKeyring, scopeOf } from "../lib/cookie/keyring.js";
 import { cryptoFor } from "../lib/crypto/backend.js";
 import { open } from "../lib/cookie/seal.js";
 import { CliError } from "./fail.js";
@@ -8,7 +8,8 @@ export const inspectHelp = `tessera inspect <cookie-or-set-cookie> --secret S [-
 
 Says whether a session cookie verifies, under which secret (current or older),
 when it expires, and, for cookie sessions, the decoded data. Accepts a Cookie
-pair ("name=value") or a whole Set-Cookie header. Secrets are never printed.
+pair ("name=value") or a whole Set-Cookie header: pass that for a cookie with a
+path or domain of its own, since its keys bind them. Secrets are never printed.
 Exit code 0 when it verifies, 1 when it does not, 2 on bad arguments.`;
 
 export async function inspect(input: string | undefined, secrets: string[]): Promise<number> {
@@ -31,7 +32,8 @@ export async function inspect(input: string | undefined, secrets: string[]): Pro
   for (const [index, secret] of secrets.entries()) {
     let opened;
     try {
-      opened = await open(value, name, await deriveKeyring([secret], name, cryptoFor()), format === "E1");
+      const scope = scopeOf(parsed.path ?? "/", parsed.domain);
+      opened = await open(value, name, await deriveKeyring([secret], name, cryptoFor(), scope), format === "E1");
     } catch {
       opened = null;
     }

@@ -13,7 +13,7 @@ import {
   type ResolvedAttributes,
 } from "./attributes.js";
 import { cookieHeaderOf, readCookieValue, type CookieInput } from "./header.js";
-import { deriveKeyring, type Keyring } from "./keyring.js";
+import { deriveKeyring, scopeOf, type Keyring } from "./keyring.js";
 import { open, seal, type Opened } from "./seal.js";
 import { secretsOrEphemeral } from "./secrets.js";
 
@@ -92,6 +92,13 @@ export class SealedCookie implements Cookie {
   readonly rendered: RenderedAttributes;
   private keyring: Keyring | undefined;
   private keyringPromise: Promise<Keyring> | undefined;
+  /**
+   * The path and domain, when they are not the defaults: the keys bind them
+   * beside the name. Two cookies of one name and secret, a site's and an
+   * `/admin` area's, then never open each other's values, although the browser
+   * sends both to `/admin`.
+   */
+  private readonly scope: string | undefined;
 
   constructor(
     readonly name: string,
@@ -102,6 +109,7 @@ export class SealedCookie implements Cookie {
     this.crypto = cryptoFor(options.crypto);
     this.attributes = resolveAttributes(name, options);
     this.rendered = renderAttributes(this.attributes);
+    this.scope = scopeOf(this.attributes.path, this.attributes.domain);
     this.isEncrypted = options.encrypt ?? false;
     if (this.isEncrypted && !this.isSigned) {
       throw new SessionConfigError(`cookie "${name}": encrypt: true needs secrets`);
@@ -114,7 +122,7 @@ export class SealedCookie implements Cookie {
 
   private getKeyring(): Promise<Keyring> {
     const secrets = this.secrets;
-    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, this.crypto);
+    const derive = (list: readonly string[]) => deriveKeyring(list, this.name, this.crypto, this.scope);
     // A failed late lookup (a KMS that is down) is not kept: the next request asks again.
     return (this.keyringPromise ??= (typeof secrets === "function" ? secrets().then(derive) : derive(secrets)).then(
       (k) => (this.keyring = k),

@@ -107,6 +107,22 @@ describe("cookie session storage", () => {
     assert.equal((await storage.read(touched)).isNew, true, "past the absolute timeout");
   });
 
+  test("two cookie storages of one name and secret, one with a path or domain: neither opens the other's cookie (a site's session is no /admin session)", async () => {
+    const secrets = [SECRET_A];
+    const site = createCookieSessionStorage({ cookie: { secrets, domain: "example.com" } });
+    const admin = createCookieSessionStorage({ cookie: { secrets, path: "/admin" } });
+    const wide = createCookieSessionStorage({ cookie: { secrets, name: "session" } });
+    assert.deepEqual([site.cookie.name, admin.cookie.name, wide.cookie.name], ["session", "session", "session"]);
+    const signedIn = await site.read(null);
+    signedIn.set("userId", "mallory");
+    const cookie = cookiePair(await site.save(signedIn));
+    assert.equal((await site.read(cookie)).get("userId"), "mallory");
+    for (const other of [admin, wide]) assert.equal((await other.read(cookie)).isNew, true);
+    const own = await admin.read(null);
+    own.set("userId", "root");
+    assert.equal((await site.read(cookiePair(await admin.save(own)))).isNew, true);
+  });
+
   test("D2: activity never extends a session past absoluteTimeout", async () => {
     const clock = fakeClock();
     const storage = createCookieSessionStorage({
