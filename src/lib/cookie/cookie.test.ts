@@ -11,6 +11,16 @@ for (const kind of BACKENDS) {
   describe(`cookie values on the ${kind} crypto backend`, () => {
     const make = (name: string, options: CookieOptions) => createCookie(name, { ...options, crypto: kind });
 
+    test("an unsigned cookie whose bytes are no UTF-8, or begin with a byte-order mark, parses as on the other backend: nothing", async () => {
+      const c = make("prefs", { secrets: [] });
+      const b64 = (bytes: number[]) => Buffer.from(bytes).toString("base64url");
+      // "1" after a BOM; a lone 0xFF; the same lone byte as an overlong form.
+      for (const bytes of [[0xef, 0xbb, 0xbf, 0x31], [0x22, 0xff, 0x22], [0x22, 0xc0, 0xbf, 0x22]]) {
+        assert.equal(await c.parse(`prefs=${b64(bytes)}`), null, bytes.join(","));
+      }
+      assert.equal(await c.parse(`prefs=${b64([0x31])}`), 1);
+    });
+
     test("a signed cookie round-trips JSON, non-ASCII included", async () => {
       const c = make("prefs", { secrets: [SECRET_A] });
       const header = await c.serialize({ theme: "dark", name: "Zoë 🌙" });

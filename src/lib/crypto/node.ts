@@ -6,6 +6,9 @@ import { builtinModule } from "../util/builtin.js";
 
 type NodeBuffer = typeof globalThis extends { Buffer: infer B } ? B : never;
 
+/** UTF-8 as the Web Crypto backend decodes it (web.ts): invalid bytes are no text, and a BOM is kept, so both open the same values. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 
 /**
  * `node:crypto`, reached through `process.getBuiltinModule` (Node >= 20.16, Bun,
@@ -65,7 +68,13 @@ export function createNodeBackend(): CryptoBackend | undefined {
     sha256,
     random: (n) => pool.take(n),
     encodeUtf8: (s) => Buf.from(s, "utf8"),
-    decodeUtf8: (b) => (b instanceof Buf ? b : Buf.from(b.buffer, b.byteOffset, b.byteLength)).toString("utf8"),
+    decodeUtf8(b) {
+      try {
+        return strictUtf8.decode(b);
+      } catch {
+        return null;
+      }
+    },
     // Digests are Buffers already: wrapping them again costs an allocation per request.
     toBase64Url: (b) => (b instanceof Buf ? b : Buf.from(b.buffer, b.byteOffset, b.byteLength)).toString("base64url"),
     utf8ToBase64Url: (s) => Buf.from(s, "utf8").toString("base64url"),

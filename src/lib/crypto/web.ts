@@ -6,7 +6,8 @@ const encoder = new TextEncoder();
 
 /** TypeScript's DOM types want ArrayBuffer-backed views; ours always are. */
 const bytes = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// A BOM is kept, as node.ts keeps it: the two backends open the same values.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Web Crypto: Workers, Deno, Bun, browsers, and Node when forced. */
 export function createWebBackend(): CryptoBackend {

@@ -98,7 +98,8 @@ describe("file store", () => {
 
   test("hostile keys are refused before any fs call", async () => {
     await withStore("hostile", async (store, d) => {
-      for (const key of ["../x", "..%2f", "a".repeat(42) + "/", "\u0000".repeat(43), "A".repeat(44), "*"]) {
+      // The last: a digest's key with its unused trailing bits set, which would name the same file.
+      for (const key of ["../x", "..%2f", "a".repeat(42) + "/", "\u0000".repeat(43), "A".repeat(44), "*", `${newKey().slice(0, 42)}B`]) {
         await assert.rejects(store.get(key, 0), SessionStoreError);
         await assert.rejects(store.update(key, patch(), 0), SessionStoreError);
         await assert.rejects(store.replace(key, newKey(), rec(), 0), SessionStoreError);

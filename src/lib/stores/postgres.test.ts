@@ -32,8 +32,8 @@ after(async () => {
 
 const NOW = Date.UTC(2026, 0, 1);
 let n = 0;
-/** A fresh store key (43 base64url characters) for each use. */
-const fresh = () => `k${String(++n).padStart(6, "0")}${randomBytes(27).toString("base64url")}`.slice(0, 43);
+/** A fresh store key for each use: 43 base64url characters, the last with its unused bits zero, as a digest's. */
+const fresh = () => `${`k${String(++n).padStart(6, "0")}${randomBytes(27).toString("base64url")}`.slice(0, 42)}A`;
 const rec = (changes: Partial<SessionRecord> = {}): SessionRecord => ({ data: { a: 1 }, createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + 3_600_000, userId: undefined, maxAge: undefined, ...changes });
 const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ clear: false, set: {}, unset: [], lastSeenAt: NOW, expiresAt: NOW + 3_600_000, ...changes });
 

@@ -152,5 +152,10 @@ export function patchedMaxAge(current: number | undefined, patch: SessionPatch):
   return patch.maxAge === undefined ? current : (patch.maxAge ?? undefined);
 }
 
-/** Store keys are unpadded base64url SHA-256 digests: exactly 43 characters of that alphabet. */
-export const STORE_KEY = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * Store keys are unpadded base64url SHA-256 digests: 43 characters of that
+ * alphabet, the last carrying 2 bits and 4 zero ones, as every encoder writes
+ * them. Only that form: a lenient decoder (the file store's hex names) reads
+ * four spellings of one digest alike.
+ */
+export const STORE_KEY = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
