@@ -70,3 +70,22 @@ test("controlFlowStatus knows Next's redirect and access-fallback throws, and no
   assert.equal(controlFlowStatus(new Error("boom")), undefined);
   assert.equal(controlFlowStatus(null), undefined);
 });
+
+test("requestToken: of two cookies of the session's name, the first one the browser sent, as every other integration reads it, not the last Next's cookies() keeps", async () => {
+  const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
+  const tokenOf = async (user: string) => {
+    const s = await storage.read(null);
+    s.set("user", user);
+    return setCookieValue((await storage.save(s))!);
+  };
+  const [ann, bob] = [await tokenOf("ann"), await tokenOf("bob")];
+  const header = `sid=${ann}; theme=dark; sid=${bob}`;
+  // Next's cookies() is a map of the header's cookies: the last of one name wins there.
+  const last: NextCookieStore = { get: (name) => (name === "sid" ? { value: bob } : undefined), getAll: () => [{ name: "sid", value: bob }], set: () => undefined };
+  const headers = { get: (name: string) => (name === "cookie" ? header : null) };
+  const { input, token } = requestToken(storage, last, headers);
+  assert.equal(token, ann);
+  assert.equal((await storage.read(input)).get("user"), "ann");
+  const chunked = createCookieSessionStorage({ maxChunks: 2, cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
+  assert.equal(requestToken(chunked, last, { get: () => `sid.0=a; sid.0=b; sid.1=c` }).token, "ac");
+});

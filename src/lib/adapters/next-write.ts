@@ -36,17 +36,22 @@ async function orUnavailable(answer: () => Promise<Response>): Promise<Response>
 async function commitToCookies<Data, FlashData>(
   storage: SessionStorage<Data, FlashData>,
   session: Session<Data, FlashData>,
+  readId: string,
   status: number,
   origin: () => RequestOrigin,
   options: TransportOptions,
 ): Promise<void> {
   const { transport } = storage;
   if (transport.kind !== "cookie") {
-    // Refused before anything is saved: a store written (a regenerated id, a sign-out) for a
-    // token the client never gets would half-apply the failed request. Unchanged, there is
-    // nothing to send; its sliding refresh waits for a request that can carry the header.
-    if (!session.dirty) return;
-    throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${transport.responseHeader} header: use a Route Handler that returns its Response`);
+    // A token the client must get cannot go out here: a new session's, a new id's (a login), a cookie
+    // session's new payload. That is refused before anything is written, or the failed request would
+    // half-apply (a login's old id dead, its new one never sent). Anything else keeps the client's
+    // token good: the store gets it (a flash shown, a value, a sign-out), and no header is due.
+    if (session.dirty && (session.isNew || session.id !== readId || session.id === "")) {
+      throw new Error(`tessera: a Server Action (or a thrown redirect) can set cookies only, not the ${transport.responseHeader} header: use a Route Handler that returns its Response`);
+    }
+    await commitHeaders(storage, session, { status, header: () => null }, origin, options);
+    return;
   }
   const out = await commitHeaders(storage, session, { status, header: () => null }, origin, options);
   // One line, or a chunked session's several: each cookie on its own.
@@ -71,12 +76,13 @@ export function routeWrapper<Data, FlashData>(storage: () => SessionStorage<Data
         const s = storage();
         const origin = () => originOf(request);
         const session = await s.read(request);
+        const readId = session.id;
         let response: Response;
         try {
           response = await handler(session, request, context);
         } catch (error) {
           const status = controlFlowStatus(error);
-          if (status !== undefined) await commitToCookies(s, session, status, origin, options);
+          if (status !== undefined) await commitToCookies(s, session, readId, status, origin, options);
           throw error;
         }
         const out = await commitHeaders(s, session, fetchResponse(response), origin, options);
@@ -84,9 +90,15 @@ export function routeWrapper<Data, FlashData>(storage: () => SessionStorage<Data
       });
 }
 
-/** How a Server Action's request reached the server, from its headers (Next gives an action no URL). */
-function actionOrigin(headerStore: NextHeaderStore): RequestOrigin {
-  return { https: false, forwardedProto: headerStore.get("x-forwarded-proto"), host: headerStore.get("host") };
+/**
+ * How a Server Action's request reached the server, from its headers (Next gives
+ * an action no URL): as Next has it for a Route Handler's `request.url`, https
+ * when `X-Forwarded-Proto` says so (Next sets the header from the connection
+ * when a client did not send it), so that `route()` and `action()` agree.
+ */
+export function actionOrigin(headerStore: NextHeaderStore): RequestOrigin {
+  const forwardedProto = headerStore.get("x-forwarded-proto");
+  return { https: forwardedProto?.includes("https") === true, forwardedProto, host: headerStore.get("host") };
 }
 
 /**
@@ -103,15 +115,16 @@ export function actionWrapper<Data, FlashData>(storage: () => SessionStorage<Dat
       const [cookieStore, headerStore] = await Promise.all([cookies(), headers()]);
       const origin = () => actionOrigin(headerStore);
       const session = await s.read(requestToken(s, cookieStore as NextCookieStore, headerStore).input);
+      const readId = session.id;
       let result: Result;
       try {
         result = await fn(session, ...args);
       } catch (error) {
         const status = controlFlowStatus(error);
-        if (status !== undefined) await commitToCookies(s, session, status, origin, options);
+        if (status !== undefined) await commitToCookies(s, session, readId, status, origin, options);
         throw error;
       }
-      await commitToCookies(s, session, 200, origin, options);
+      await commitToCookies(s, session, readId, 200, origin, options);
       return result;
     };
 }
