@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BUDGET = 11_580;
+const BUDGET = 11_600;
 
 /** Gzipped bytes of `source` bundled against the built package, and the minified bytes before gzip. */
 async function weigh(source: string): Promise<{ min: number; gz: number; code: string }> {
