@@ -12,17 +12,19 @@
  * package more than once (Next.js bundles it for the proxy, the Route Handlers
  * and the pages apart), and an error of one copy must still be an instance of
  * the class of another, or an integration would answer its 503 as a 500. A
- * subclass (the app's own) is matched as JavaScript matches one.
+ * subclass (the app's own) is matched as JavaScript matches one. A static
+ * method, not a field: a build that lowers fields to assignments would throw on
+ * the read-only `Function.prototype[Symbol.hasInstance]`.
  */
-function byName(own: Function, name: string): (this: Function, value: unknown) => boolean {
-  return function (value) {
-    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === own && value instanceof Error && value.name === name);
-  };
+function byName(self: Function, own: Function, name: string, value: unknown): boolean {
+  return Function.prototype[Symbol.hasInstance].call(self, value) || (self === own && value instanceof Error && value.name === name);
 }
 
 /** A storage or cookie option is invalid. Thrown when the storage is created. */
 export class SessionConfigError extends TypeError {
-  static override [Symbol.hasInstance] = byName(this, "SessionConfigError");
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return byName(this, SessionConfigError, "SessionConfigError", value);
+  }
   override name = "SessionConfigError";
 }
 
@@ -35,7 +37,9 @@ export class SessionConfigError extends TypeError {
  * Keep less in the session, or move to an id-based storage.
  */
 export class CookieTooLargeError extends RangeError {
-  static override [Symbol.hasInstance] = byName(this, "CookieTooLargeError");
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return byName(this, CookieTooLargeError, "CookieTooLargeError", value);
+  }
   override name = "CookieTooLargeError";
   constructor(
     /** The cookie's name (in header mode, the header's). */
@@ -59,7 +63,9 @@ export class CookieTooLargeError extends RangeError {
  * `SessionStoreError` (a 503 that asks the client to retry what will fail again).
  */
 export class SessionValueError extends TypeError {
-  static override [Symbol.hasInstance] = byName(this, "SessionValueError");
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return byName(this, SessionValueError, "SessionValueError", value);
+  }
   override name = "SessionValueError";
 }
 
@@ -68,7 +74,9 @@ export class SessionValueError extends TypeError {
  * not go on as an anonymous session: integrations answer 503.
  */
 export class SessionStoreError extends Error {
-  static override [Symbol.hasInstance] = byName(this, "SessionStoreError");
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return byName(this, SessionStoreError, "SessionStoreError", value);
+  }
   override name = "SessionStoreError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

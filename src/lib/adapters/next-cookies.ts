@@ -23,7 +23,7 @@ export function requestToken(storage: SessionStorage<any, any>, cookies: NextCoo
   // Next's cookies() keeps the last of two cookies of one name (a path or domain variant, one tossed from
   // a subdomain); every other integration reads the first, which browsers send for the most specific path.
   const header = headers.get("cookie");
-  if (twiceIn(header, storage.cookie.name)) return { input: header, token: transport.token(header) };
+  if (twiceIn(header, storage.cookie.name, transport.read !== undefined)) return { input: header, token: transport.token(header) };
   // After a Server Action, `cookies()` holds what it set; the Cookie header still holds what the browser sent.
   if (transport.read) {
     // Chunked cookies: the store's cookies as a Cookie header, where the storage finds its chunks (stale ones too).
@@ -34,13 +34,17 @@ export function requestToken(storage: SessionStorage<any, any>, cookies: NextCoo
   return { input: token === undefined ? null : `${storage.cookie.name}=${token}`, token };
 }
 
-/** Whether the `Cookie` header carries two cookies of one of the session's names (`name`, or a chunk of it: `name.0`, …). */
-function twiceIn(header: string | null, name: string): boolean {
+/**
+ * Whether the `Cookie` header carries two cookies of one of the session's names:
+ * `name`, or with chunks a chunk of it (`name.0`, … a digit each: `maxChunks` is
+ * at most 4), never an app's own `name.prefs`.
+ */
+function twiceIn(header: string | null, name: string, chunked: boolean): boolean {
   const seen = new Set<string>();
   for (const pair of header?.split(";") ?? []) {
     const eq = pair.indexOf("=");
     const one = (eq < 0 ? pair : pair.slice(0, eq)).trim();
-    if (one !== name && !one.startsWith(`${name}.`)) continue;
+    if (one !== name && !(chunked && one.length === name.length + 2 && one.startsWith(`${name}.`) && /\d$/.test(one))) continue;
     if (seen.has(one)) return true;
     seen.add(one);
   }

@@ -103,7 +103,9 @@ export class CookieBackend<Data, FlashData> implements Backend<Data, FlashData, 
     const expiresAt = expiryOf(this.t, createdAt, lastSeenAt);
     if (now > expiresAt + this.tolerance) return { reason: "expired", subject: raw };
     const flash = stored && Object.keys(stored).length > 0 ? stored : null;
-    const carried: CookieCarried = { lastSeenAt, stale, stamp: this.revocation?.stampOf(data) };
+    // The refresh goes by the earliest the last use can have been (its second was rounded up): never
+    // later than due, so a short Max-Age, whose browser clock began then, is re-issued in time.
+    const carried: CookieCarried = { lastSeenAt: lastSeenAt - 999, stale, stamp: this.revocation?.stampOf(data) };
     return new Session<Data, FlashData>({ id: "", data, flash, isNew: false, createdAt, expiresAt, maxAge, carried, now: this.t.now });
   }
 

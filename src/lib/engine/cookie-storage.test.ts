@@ -123,6 +123,29 @@ describe("cookie session storage", () => {
     assert.equal((await site.read(cookiePair(await admin.save(own)))).isNew, true);
   });
 
+  test("a short Max-Age is re-issued before the browser drops it, whatever fraction of a second the requests come at", async () => {
+    for (const maxAge of [1, 2, 5]) {
+      for (const offset of [0.1, 0.5, 0.9]) {
+        const clock = fakeClock();
+        clock.advance(offset);
+        const storage = createCookieSessionStorage({ cookie: { secrets: [SECRET_A], maxAge }, now: clock.now, idleTimeout: 3600 });
+        const first = await storage.read(null);
+        first.set("userId", "ann");
+        // The browser: the cookie it holds, and when its Max-Age runs out.
+        let held = (await storage.save(first))!;
+        let dropsAt = clock.now() + Number(/Max-Age=(\d+)/.exec(held)![1]) * 1000;
+        for (let elapsed = 0.25; elapsed <= 10; elapsed += 0.25) {
+          clock.advance(0.25);
+          assert.ok(clock.now() < dropsAt, `maxAge ${maxAge}, made at +${offset} s: the browser dropped the cookie ${elapsed} s in`);
+          const s = await storage.read(cookiePair(held));
+          assert.equal(s.get("userId"), "ann");
+          const again = await storage.save(s);
+          if (again) [held, dropsAt] = [again, clock.now() + Number(/Max-Age=(\d+)/.exec(again)![1]) * 1000];
+        }
+      }
+    }
+  });
+
   test("D2: activity never extends a session past absoluteTimeout", async () => {
     const clock = fakeClock();
     const storage = createCookieSessionStorage({

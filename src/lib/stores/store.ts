@@ -154,7 +154,7 @@ export function patchedMaxAge(current: number | undefined, patch: SessionPatch):
 
 /**
  * Store keys are unpadded base64url SHA-256 digests: 43 characters of that
- * alphabet, the last carrying 2 bits and 4 zero ones, as every encoder writes
+ * alphabet, the last carrying 4 bits and 2 zero ones, as every encoder writes
  * them. Only that form: a lenient decoder (the file store's hex names) reads
  * four spellings of one digest alike.
  */
