@@ -88,8 +88,9 @@ test("requestToken: of two cookies of the session's name, the first one the brow
   assert.equal((await storage.read(input)).get("user"), "ann");
   const chunked = createCookieSessionStorage({ maxChunks: 2, cookie: { secrets: [SECRET_A], name: "sid", secure: false } });
   assert.equal(requestToken(chunked, last, { get: () => `sid.0=a; sid.0=b; sid.1=c` }).token, "ac");
-  // An app's own cookie whose name starts like the session's is not the session's: Next's cookies() decides then.
-  const own = `sid=${bob}; sid.prefs=a; sid.prefs=b`;
+  // An app's own cookie whose name starts like the session's is not the session's: Next's cookies() decides then
+  // (after a Server Action it holds what the action set, here bob's token, while the header still has ann's).
+  const own = `sid=${ann}; sid.prefs=a; sid.prefs=b`;
   assert.equal(requestToken(storage, last, { get: () => own }).token, bob);
   assert.equal(requestToken(chunked, { ...last, getAll: () => [{ name: "sid", value: bob }] }, { get: () => own }).token, bob);
 });
