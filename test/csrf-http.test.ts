@@ -150,6 +150,24 @@ for (const [name, start] of Object.entries(APPS)) {
       }
     });
 
+    // Hono's and h3's csrf() see the handler's answer; a Fetch handler calling verifyCsrf reads the body itself.
+    if (name === "hono" || name === "h3") {
+      test("a form of 3 MiB with its token first passes, and a handler that answers without reading it leaves the keep-alive connection serving", async () => {
+        const app = await start(cookieStorage());
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const { cookie, token } = await visit(app.url);
+          const body = `_csrf=${encodeURIComponent(token)}&text=${"x".repeat(3 << 20)}`;
+          const passed = await onAgent(agent, `${app.url}/act`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" }, body });
+          assert.deepEqual([passed.status, passed.body], [200, "done"]);
+          assert.equal((await onAgent(agent, `${app.url}/form`, { headers: { cookie } })).status, 200);
+        } finally {
+          agent.destroy();
+          await app.close();
+        }
+      });
+    }
+
     // withSession's handler calls verifyCsrf itself: an app whose sessions ride in a header does not.
     if (name === "fetch") return;
     test("a session carried in a header is not checked: a browser never sends it by itself", async () => {

@@ -114,29 +114,40 @@ export function isAmbient(storage: SessionStorage<any, any>, options: CsrfOption
  * if (refused) return refused;
  * ```
  */
-export function verifyCsrf(request: Request, session: Session<any, any>, options: CsrfOptions = {}): Promise<Response | null> {
-  return verifyCsrfOf(request, session, options);
+export async function verifyCsrf(request: Request, session: Session<any, any>, options: CsrfOptions = {}): Promise<Response | null> {
+  return (await csrfVerdict(request, session, options)).refused;
 }
 
-/** `verifyCsrf`, for an integration whose framework keeps a copy of a body it has read (`kept`, its form fields). */
-export async function verifyCsrfOf(
-  request: Request,
-  session: Session<any, any>,
-  options: CsrfOptions,
-  kept?: () => Promise<Fields>,
-): Promise<Response | null> {
+/** What the check of a request found: the 403 to answer with (or null), and whether its body was read only in part. */
+export interface CsrfVerdict {
+  refused: Response | null;
+  cut: boolean;
+}
+
+/** `verifyCsrf`, for an integration, whose framework may keep a copy of a body it has read (`kept`, its form fields). */
+export async function csrfVerdict(request: Request, session: Session<any, any>, options: CsrfOptions, kept?: () => Promise<Fields>): Promise<CsrfVerdict> {
   const header = (name: string) => request.headers.get(name);
   const method = request.method;
   const host = new URL(request.url).host;
   // A form is read only when the header carries no token and the method is unsafe.
   const quick = checkCsrf(session, { method, host, header }, options);
-  if (quick.ok) return null;
-  if (quick.reason !== "missing-token") return forbiddenResponse(quick);
+  if (quick.ok) return { refused: null, cut: false };
+  if (quick.reason !== "missing-token") return { refused: forbiddenResponse(quick), cut: false };
   const form = await formOf(request, kept);
   const field = (name: string) => {
     const value = form.fields?.get(name);
     return typeof value === "string" ? value : null;
   };
   const result = checkCsrf(session, { method, host, header, field }, options);
-  return result.ok ? null : forbiddenResponse(result, form.cut);
+  return { refused: result.ok ? null : forbiddenResponse(result, form.cut), cut: form.cut };
+}
+
+/**
+ * Once the handler has answered a request the check let through: a body read in
+ * part for its token, that the handler left unread, is read to its end and
+ * dropped, as Node drops an unread body. Node drops none it has begun to read,
+ * and its keep-alive connection would wait behind the rest.
+ */
+export function dropUnread(request: Request, verdict: CsrfVerdict): void {
+  if (verdict.cut && !request.bodyUsed) request.body?.pipeTo(new WritableStream()).catch(() => {});
 }

@@ -1,7 +1,7 @@
 import type { Middleware } from "h3";
 import type { CsrfOptions } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
-import { isAmbient, verifyCsrf } from "./csrf-fetch.js";
+import { csrfVerdict, dropUnread, isAmbient } from "./csrf-fetch.js";
 import { useSession } from "./h3.js";
 
 /**
@@ -14,7 +14,10 @@ export function csrf(storage: SessionStorage<any, any>, options: CsrfOptions = {
   const ambient = isAmbient(storage, options);
   return async (event, next) => {
     if (!ambient) return next();
-    const refused = await verifyCsrf(event.req, useSession(event), options);
-    return refused ?? next();
+    const verdict = await csrfVerdict(event.req, useSession(event), options);
+    if (verdict.refused) return verdict.refused;
+    const value = await next();
+    dropUnread(event.req, verdict);
+    return value;
   };
 }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { CsrfOptions } from "../csrf/check.js";
 import type { SessionStorage } from "../engine/storage.js";
 import type { SessionData } from "../session/session.js";
-import { isAmbient, verifyCsrfOf } from "./csrf-fetch.js";
+import { csrfVerdict, dropUnread, isAmbient } from "./csrf-fetch.js";
 import type { SessionEnv } from "./hono.js";
 
 /**
@@ -26,8 +26,11 @@ export function csrf<Data = SessionData, FlashData = Data>(
       const session = c.get("session");
       if (!session) throw new Error('csrf(storage): no c.get("session"): use it after session(storage)');
       // Hono keeps what a middleware before this one read of the body (parseBody, formData, text): the form is read from it.
-      const refused = await verifyCsrfOf(c.req.raw, session, options, () => c.req.formData());
-      if (refused) return refused;
+      const verdict = await csrfVerdict(c.req.raw, session, options, () => c.req.formData());
+      if (verdict.refused) return verdict.refused;
+      await next();
+      dropUnread(c.req.raw, verdict);
+      return;
     }
     await next();
   };
