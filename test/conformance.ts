@@ -700,9 +700,14 @@ export const checks: Record<string, (make: StoreFactory) => Promise<void>> = {
 
       const fresh = await storage.read(null);
       fresh.set("n", 1);
-      await storage.save(fresh);
+      fresh.flash("notice", "saved");
+      const freshCookie = cookiePair(await storage.save(fresh));
       await fresh.reload();
-      assert.deepEqual([fresh.isNew, fresh.get("n")], [false, 1]);
+      assert.deepEqual([fresh.isNew, fresh.get("n"), fresh.get("notice")], [false, 1, undefined], "the flash is the next request's");
+      fresh.set("n", 2);
+      await storage.save(fresh);
+      const next2 = (await request(freshCookie)).session;
+      assert.deepEqual([next2.get("n"), next2.get("notice")], [2, "saved"], "and the next request has it");
     }),
 
   "reload() of a session ended elsewhere is a fresh empty one, and a flash received before it stays received": (make) =>

@@ -79,6 +79,16 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
   /** Reads a token again, for `session.reload()`. */
   readonly #reread = (token: string | undefined, sent: number | undefined): Promise<Session<Data, FlashData>> => promised(() => this.#open(token, sent));
 
+  /** `#reread` of the token this request's own save issued: the flash that save wrote is the next request's, and is written again. */
+  readonly #rereadOwn = (token: string | undefined, sent: number | undefined): Promise<Session<Data, FlashData>> =>
+    promised(() =>
+      chain(this.#open(token, sent), (again) => {
+        const state = stateOf(again) as { flashIn: Record<string, unknown> | null; flashOut: Record<string, unknown> | null };
+        if (state.flashIn) [state.flashOut, state.flashIn] = [state.flashIn, null];
+        return again;
+      }),
+    );
+
   #read(input: CookieInput): MaybePromise<Session<Data, FlashData>> {
     // Only chunked cookies tell which of the session's cookies came (a save expires those it no longer uses).
     const chunks = this.transport.read?.(input);
@@ -239,6 +249,7 @@ export class Engine<Data, FlashData> implements SessionStorage<Data, FlashData> 
       // Where the session lives from now on: reload() reads it there. A later save in this request
       // expires whichever of the session's cookies this one set that it does not use.
       state.token = value;
+      state.reread = this.#rereadOwn;
       // Any of them: every bit set.
       if (this.transport.read) state.sent = -1;
       return issued;

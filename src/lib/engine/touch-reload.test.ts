@@ -55,8 +55,13 @@ describe("touch() and reload() on a cookie storage", () => {
       await login.reload();
       assert.deepEqual([login.isNew, login.get("userId"), login.get("cart")], [false, "u", ["x"]]);
       login.set("theme", "dark");
+      login.flash("notice", "welcome");
+      await one.save(login);
+      await login.reload();
+      assert.equal(login.get("notice"), undefined, "the flash is the next request's");
+      login.set("page", "/inbox");
       const after = await one.read(cookiePair(await one.save(login)));
-      assert.deepEqual([after.get("userId"), after.get("theme")], ["u", "dark"]);
+      assert.deepEqual([after.get("userId"), after.get("theme"), after.get("page"), after.get("notice")], ["u", "dark", "/inbox", "welcome"]);
       assert.equal((await one.read(signedIn)).get("userId"), "u");
     }
   });
