@@ -1,5 +1,6 @@
 import { parseSetCookie, type SetCookie } from "cookie";
 import type { SessionStorage } from "../engine/storage.js";
+import { isCookieOf } from "../util/cookie-of.js";
 
 /** Next's `cookies()` store, as far as tessera uses it. */
 export interface NextCookieStore {
@@ -36,15 +37,14 @@ export function requestToken(storage: SessionStorage<any, any>, cookies: NextCoo
 
 /**
  * Whether the `Cookie` header carries two cookies of one of the session's names:
- * `name`, or with chunks a chunk of it (`name.0`, … a digit each: `maxChunks` is
- * at most 4), never an app's own `name.prefs`.
+ * `name`, or with chunks a chunk of it, never an app's own `name.prefs`.
  */
 function twiceIn(header: string | null, name: string, chunked: boolean): boolean {
   const seen = new Set<string>();
   for (const pair of header?.split(";") ?? []) {
     const eq = pair.indexOf("=");
     const one = (eq < 0 ? pair : pair.slice(0, eq)).trim();
-    if (one !== name && !(chunked && one.length === name.length + 2 && one.startsWith(`${name}.`) && /\d$/.test(one))) continue;
+    if (one !== name && !(chunked && isCookieOf(one, name))) continue;
     if (seen.has(one)) return true;
     seen.add(one);
   }

@@ -1,6 +1,7 @@
 import type { Handle } from "@sveltejs/kit";
 import type { SessionStorage } from "../engine/storage.js";
 import type { Session, SessionData } from "../session/session.js";
+import { isCookieOf } from "../util/cookie-of.js";
 import { tokenCacheHeaders } from "./commit-policy.js";
 import { runWithSession, type IntegrationOptions } from "./context.js";
 import { committedResponse, readOrUnavailable } from "./fetch-commit.js";
@@ -84,5 +85,5 @@ export function sessionHandle<Data = SessionData, FlashData = Data>(storage: Ses
 function carriesCookie(response: Response, storage: SessionStorage<any, any>): boolean {
   if (storage.transport.kind !== "cookie") return false;
   const name = storage.cookie.name;
-  return response.headers.getSetCookie().some((line) => line.startsWith(name) && /^(?:\.\d+)?=/.test(line.slice(name.length)));
+  return response.headers.getSetCookie().some((line) => isCookieOf(line.slice(0, line.indexOf("=")), name));
 }
